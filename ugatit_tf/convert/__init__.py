@@ -1,0 +1,1 @@
+"""Weight converters from the official implementations."""

@@ -1,0 +1,187 @@
+"""Imports weights of the official PyTorch U-GAT-IT (znxlwm/UGATIT-pytorch).
+
+A PT `state_dict` (names -> arrays) fills our Keras networks: conv kernels go from
+[out, in, kh, kw] to [kh, kw, in, out], linear weights are transposed, full mode's first
+MLP weight has its rows permuted from PT's C,H,W flatten order to our H,W,C order, and
+the spectral-norm state (`weight_u`, `weight_v`) is carried over. The same transforms
+map PT gradients onto ours (they are linear), which the golden tests use.
+
+torch is optional: it is imported only to read a `.pt` file.
+"""
+
+import numpy as np
+
+from ugatit_tf.models.generator import UGATITGenerator
+from ugatit_tf.models.networks import OFFICIAL_NAMES
+
+
+def conv_kernel(w):
+    return np.transpose(w, (2, 3, 1, 0))
+
+
+def dense_kernel(w):
+    return np.transpose(w)
+
+
+def channel_vector(w):
+    return np.reshape(w, (-1,))
+
+
+def identity(w):
+    return w
+
+
+def conv1x1_kernel(w):
+    return np.transpose(w[:, :, 0, 0])
+
+
+def conv_power_vector(shape):
+    """PT's v is laid out (in, kh, kw); ours (kh, kw, in). `shape` is the Keras kernel's."""
+    kh, kw, cin, _ = shape
+
+    def transform(v):
+        return np.transpose(np.reshape(v, (cin, kh, kw)), (1, 2, 0)).reshape(-1)
+
+    return transform
+
+
+def chw_flatten_kernel(height, width, channels):
+    """Full mode's first MLP weight: PT flattens C,H,W; we flatten H,W,C."""
+
+    def transform(w):
+        out = w.shape[0]
+        w = np.reshape(w, (out, channels, height, width))
+        return np.transpose(w, (2, 3, 1, 0)).reshape(-1, out)
+
+    return transform
+
+
+def _spectral_norm_entries(prefix, layer, is_conv):
+    entries = {
+        f"{prefix}.weight_orig": (layer.kernel, conv_kernel if is_conv else dense_kernel),
+        f"{prefix}.weight_u": (layer.sn_u, identity),
+        f"{prefix}.weight_v": (layer.sn_v,
+                               conv_power_vector(layer.kernel.shape) if is_conv else identity),
+    }
+    if getattr(layer, "bias", None) is not None:
+        entries[f"{prefix}.bias"] = (layer.bias, identity)
+    return entries
+
+
+def _cam_entries(cam, spectral_norm):
+    if spectral_norm:
+        entries = {**_spectral_norm_entries("gap_fc", cam.gap_fc, is_conv=False),
+                   **_spectral_norm_entries("gmp_fc", cam.gmp_fc, is_conv=False)}
+    else:
+        entries = {"gap_fc.weight": (cam.gap_fc.kernel, dense_kernel),
+                   "gmp_fc.weight": (cam.gmp_fc.kernel, dense_kernel)}
+    entries["conv1x1.weight"] = (cam.conv1x1_kernel, conv1x1_kernel)
+    entries["conv1x1.bias"] = (cam.conv1x1_bias, identity)
+    return entries
+
+
+def generator_name_map(gen):
+    """PT state_dict key -> (Keras variable, transform from PT layout) for a generator."""
+    layer = gen.get_layer
+    entries = {
+        "DownBlock.1.weight": (layer("stem_conv").kernel, conv_kernel),
+        "DownBlock.5.weight": (layer("down1_conv").kernel, conv_kernel),
+        "DownBlock.9.weight": (layer("down2_conv").kernel, conv_kernel),
+    }
+    for i in range(gen.num_res_blocks):
+        block = layer(f"encoder_block{i + 1}")
+        entries[f"DownBlock.{12 + i}.conv_block.1.weight"] = (block.conv1.kernel, conv_kernel)
+        entries[f"DownBlock.{12 + i}.conv_block.5.weight"] = (block.conv2.kernel, conv_kernel)
+    entries.update(_cam_entries(gen.cam, spectral_norm=False))
+
+    bottleneck = 4 * gen.base_filters
+    side = gen.image_size // 4
+    first = dense_kernel if gen.light else chw_flatten_kernel(side, side, bottleneck)
+    entries["FC.0.weight"] = (layer("mlp_dense1").kernel, first)
+    entries["FC.2.weight"] = (layer("mlp_dense2").kernel, dense_kernel)
+    entries["gamma.weight"] = (layer("gamma").kernel, dense_kernel)
+    entries["beta.weight"] = (layer("beta").kernel, dense_kernel)
+
+    for i in range(gen.num_res_blocks):
+        block = layer(f"decoder_block{i + 1}")
+        prefix = f"UpBlock1_{i + 1}"
+        entries[f"{prefix}.conv1.weight"] = (block.conv1.kernel, conv_kernel)
+        entries[f"{prefix}.conv2.weight"] = (block.conv2.kernel, conv_kernel)
+        entries[f"{prefix}.norm1.rho"] = (block.norm1.rho, channel_vector)
+        entries[f"{prefix}.norm2.rho"] = (block.norm2.rho, channel_vector)
+    for index, name in ((2, "up1"), (7, "up2")):
+        entries[f"UpBlock2.{index}.weight"] = (layer(f"{name}_conv").kernel, conv_kernel)
+        norm = layer(f"{name}_norm")
+        for param in ("rho", "gamma", "beta"):
+            entries[f"UpBlock2.{index + 1}.{param}"] = (getattr(norm, param), channel_vector)
+    entries["UpBlock2.11.weight"] = (layer("head_conv").kernel, conv_kernel)
+    return entries
+
+
+def discriminator_name_map(disc):
+    """PT state_dict key -> (Keras variable, transform from PT layout) for a discriminator."""
+    entries = {}
+    for i in range(disc.num_layers - 1):
+        conv = disc.get_layer(f"conv{i + 1}")
+        entries.update(_spectral_norm_entries(f"model.{1 + 3 * i}", conv, is_conv=True))
+    entries.update(_cam_entries(disc.cam, spectral_norm=True))
+    entries.update(_spectral_norm_entries("conv", disc.head, is_conv=True))
+    return entries
+
+
+def name_map(net):
+    if isinstance(net, UGATITGenerator):
+        return generator_name_map(net)
+    return discriminator_name_map(net)
+
+
+def load_state_dict(net, state_dict, net_name="network"):
+    """Assigns a PT state_dict (name -> array or tensor) to a built Keras network.
+
+    Raises:
+        ValueError: on a missing or unexpected key, or a shape that does not match (the
+            message names the key and the likely cause).
+    """
+    entries = name_map(net)
+    missing = sorted(set(entries) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(entries))
+    if missing or unexpected:
+        raise ValueError(
+            f"{net_name}: the PyTorch state_dict does not match this architecture "
+            f"(missing keys: {missing[:5]}, unexpected keys: {unexpected[:5]}). Check "
+            f"light/full mode, num_res_blocks and the discriminator's num_layers.")
+    for key, (variable, transform) in entries.items():
+        value = transform(_to_numpy(state_dict[key]))
+        if tuple(value.shape) != tuple(variable.shape):
+            raise ValueError(
+                f"{net_name}: '{key}' has shape {tuple(value.shape)} after conversion but "
+                f"the Keras variable '{variable.path}' is {tuple(variable.shape)}. Were the "
+                f"PT weights trained with another ch (base_filters) or img_size?")
+        variable.assign(value.astype(np.float32))
+
+
+def _to_numpy(value):
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def load_networks(nets, state_dicts):
+    """Fills all six networks from `{official name: state_dict}` (a PT checkpoint)."""
+    for name, net in nets.items():
+        if name not in state_dicts:
+            raise ValueError(f"The checkpoint has no '{name}' entry; it has "
+                             f"{sorted(state_dicts)}. Expected {list(OFFICIAL_NAMES)}.")
+        load_state_dict(net, state_dicts[name], net_name=name)
+
+
+def load_official_checkpoint(nets, path):
+    """Loads a `.pt` file saved by the official code's `UGATIT.save` (needs torch)."""
+    try:
+        import torch
+    except ImportError as e:
+        raise ImportError(
+            "Reading a .pt file needs PyTorch (`pip install torch`); or pass the "
+            "state_dicts as numpy arrays to `load_networks`.") from e
+    params = torch.load(path, map_location="cpu", weights_only=True)
+    load_networks(nets, params)

@@ -1,0 +1,15 @@
+"""Custom Keras layers of U-GAT-IT."""
+
+from ugatit_tf.layers.cam_attention import CAMAttention
+from ugatit_tf.layers.constraints import ClipValue
+from ugatit_tf.layers.normalization import LIN, AdaLIN, InstanceNorm
+from ugatit_tf.layers.padding import ReflectionPad2D
+from ugatit_tf.layers.resnet_blocks import ResnetAdaLINBlock, ResnetBlock
+from ugatit_tf.layers.spectral_norm import SpectralNormConv2D, SpectralNormDense, UnitNormal
+from ugatit_tf.layers.upsampling import NearestUpsample2x
+
+__all__ = [
+    "AdaLIN", "CAMAttention", "ClipValue", "InstanceNorm", "LIN", "NearestUpsample2x",
+    "ReflectionPad2D", "ResnetAdaLINBlock", "ResnetBlock", "SpectralNormConv2D",
+    "SpectralNormDense", "UnitNormal",
+]

@@ -1,0 +1,197 @@
+"""Spectrally normalised conv and dense layers with PyTorch's semantics.
+
+Unlike `keras.layers.SpectralNormalization`, which overwrites the kernel with W / sigma
+and passes no gradient through sigma, these layers keep the raw kernel W as the
+trainable weight and use W / sigma(W) in the forward pass, so that the gradient flows
+through sigma (`torch.nn.utils.spectral_norm`). sigma = u^T W v, with u and v from a
+power iteration that runs in training calls only and is held constant for the gradient.
+
+W is viewed as the matrix `[fan_in, out]` (the Keras kernel reshaped, rows in
+kh, kw, in order); PT's `[out, in * kh * kw]` is its transpose with the columns
+permuted, so sigma is the same and PT's `weight_v` maps onto `sn_v` by that permutation
+(`ugatit_tf.convert.pytorch`).
+"""
+
+import math
+
+import keras
+from keras import ops
+
+_NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
+
+
+def _l2_normalize(x):
+    return x / ops.maximum(ops.sqrt(ops.sum(ops.square(x))), _NORM_EPSILON)
+
+
+@keras.saving.register_keras_serializable(package="ugatit_tf")
+class UnitNormal(keras.initializers.Initializer):
+    """A random normal vector scaled to unit L2 norm (PT's initial u and v)."""
+
+    def __init__(self, seed=None):
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        x = keras.random.normal(shape, dtype=dtype, seed=self.seed)
+        return _l2_normalize(x)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+def pytorch_uniform(fan_in):
+    """PT's default init for conv and linear weights and biases: U(+-1/sqrt(fan_in))."""
+    limit = 1.0 / math.sqrt(fan_in)
+    return keras.initializers.RandomUniform(-limit, limit)
+
+
+class SpectralNormBase(keras.layers.Layer):
+    """Owns a raw kernel plus the power-iteration state u, v; gives W / sigma."""
+
+    def __init__(self, use_bias, power_iterations, **kwargs):
+        # The kernel and the power iteration are read in float32: autocast is off and
+        # the layers cast to the compute dtype themselves.
+        super().__init__(autocast=False, **kwargs)
+        if power_iterations < 1:
+            raise ValueError(f"power_iterations must be >= 1, got {power_iterations}.")
+        self.use_bias = use_bias
+        self.power_iterations = power_iterations
+
+    def _build_weights(self, kernel_shape):
+        fan_in = math.prod(kernel_shape[:-1])
+        units = kernel_shape[-1]
+        self.kernel = self.add_weight(
+            name="kernel", shape=kernel_shape, initializer=pytorch_uniform(fan_in)
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias", shape=(units,), initializer=pytorch_uniform(fan_in)
+            )
+        # State written in `call`: under tf.distribute every replica computes the same
+        # value, and the first replica's is kept.
+        state = dict(trainable=False, initializer=UnitNormal(), aggregation="only_first_replica")
+        self.sn_u = self.add_weight(name="sn_u", shape=(units,), **state)
+        self.sn_v = self.add_weight(name="sn_v", shape=(fan_in,), **state)
+
+    def normalized_kernel(self, training=False):
+        """W / sigma in float32, running (and storing) a power iteration if training."""
+        kernel = ops.convert_to_tensor(self.kernel)
+        matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))  # [fan_in, out] = W^T
+        u, v = ops.convert_to_tensor(self.sn_u), ops.convert_to_tensor(self.sn_v)
+        if training:
+            matrix_const = ops.stop_gradient(matrix)
+            for _ in range(self.power_iterations):
+                v = _l2_normalize(ops.matmul(matrix_const, u))
+                u = _l2_normalize(ops.matmul(v, matrix_const))
+            self.sn_u.assign(u)
+            self.sn_v.assign(v)
+            u, v = ops.stop_gradient(u), ops.stop_gradient(v)
+        sigma = ops.sum(u * ops.matmul(v, matrix))
+        return kernel / sigma
+
+    def _add_bias(self, x):
+        if self.bias is None:
+            return x
+        return x + ops.cast(self.bias, self.compute_dtype)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "use_bias": self.use_bias,
+            "power_iterations": self.power_iterations,
+        }
+
+
+@keras.saving.register_keras_serializable(package="ugatit_tf")
+class SpectralNormConv2D(SpectralNormBase):
+    """`nn.utils.spectral_norm(nn.Conv2d(...))` with valid padding, NHWC.
+
+    Args:
+        filters: output channels.
+        kernel_size: square kernel size.
+        strides: square stride.
+        use_bias: whether to add a (not normalised) bias.
+        power_iterations: power-iteration steps per training call.
+
+    Call arguments:
+        inputs: `[N, H, W, C]`.
+        training: runs and stores a power iteration when true.
+
+    Returns:
+        `[N, H', W', filters]` in the compute dtype.
+
+    Reference: Miyato et al. 2018; UGATIT-pytorch `networks.py`, `Discriminator`.
+    """
+
+    def __init__(
+        self, filters, kernel_size, strides=1, use_bias=True, power_iterations=1, **kwargs
+    ):
+        super().__init__(use_bias, power_iterations, **kwargs)
+        for name, value in (("filters", filters), ("kernel_size", kernel_size),
+                            ("strides", strides)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}.")
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.strides = strides
+
+    def build(self, input_shape):
+        k = self.kernel_size
+        self._build_weights((k, k, input_shape[-1], self.filters))
+
+    def call(self, inputs, training=False):
+        kernel = ops.cast(self.normalized_kernel(training), self.compute_dtype)
+        x = ops.conv(ops.cast(inputs, self.compute_dtype), kernel, strides=self.strides,
+                     padding="valid")
+        return self._add_bias(x)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        out = lambda d: None if d is None else (d - self.kernel_size) // self.strides + 1
+        return (n, out(h), out(w), self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+        }
+
+
+@keras.saving.register_keras_serializable(package="ugatit_tf")
+class SpectralNormDense(SpectralNormBase):
+    """`nn.utils.spectral_norm(nn.Linear(...))`.
+
+    Args:
+        units: output features.
+        use_bias: whether to add a bias.
+        power_iterations: power-iteration steps per training call.
+
+    Call arguments:
+        inputs: `[N, in]`.
+        training: runs and stores a power iteration when true.
+
+    Returns:
+        `[N, units]` in the compute dtype.
+    """
+
+    def __init__(self, units, use_bias=False, power_iterations=1, **kwargs):
+        super().__init__(use_bias, power_iterations, **kwargs)
+        if not isinstance(units, int) or units < 1:
+            raise ValueError(f"units must be a positive int, got {units!r}.")
+        self.units = units
+
+    def build(self, input_shape):
+        self._build_weights((input_shape[-1], self.units))
+
+    def call(self, inputs, training=False):
+        kernel = ops.cast(self.normalized_kernel(training), self.compute_dtype)
+        return self._add_bias(ops.matmul(ops.cast(inputs, self.compute_dtype), kernel))
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}

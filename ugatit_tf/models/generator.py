@@ -1,0 +1,175 @@
+"""The U-GAT-IT generator (`ResnetGenerator` of the official PyTorch code)."""
+
+import keras
+from keras import ops
+
+from ugatit_tf.layers import (
+    LIN,
+    CAMAttention,
+    InstanceNorm,
+    NearestUpsample2x,
+    ReflectionPad2D,
+    ResnetAdaLINBlock,
+    ResnetBlock,
+)
+from ugatit_tf.layers.resnet_blocks import conv2d
+from ugatit_tf.layers.spectral_norm import pytorch_uniform
+
+
+def build_by_running(model, shape):
+    """Builds every sublayer of a subclassed model by calling it once on zeros."""
+    model.call(ops.zeros(shape, dtype=model.compute_dtype))
+    model.built = True
+
+
+def _check_positive_int(name, value, minimum=1):
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
+
+
+@keras.saving.register_keras_serializable(package="ugatit_tf")
+class UGATITGenerator(keras.Model):
+    """Encoder, CAM attention, AdaLIN decoder.
+
+    Full mode feeds the whole flattened encoder map to the MLP that predicts AdaLIN's
+    gamma and beta, so its first Dense has (image_size/4)^2 * 4F * 4F weights and the
+    network takes only `image_size` inputs. Light mode global-average-pools first and
+    takes any height and width that are multiples of 4.
+
+    Args:
+        base_filters: channels after the stem (`ngf`/`ch`); the bottleneck has 4x.
+        num_res_blocks: residual blocks in the encoder and AdaLIN blocks in the decoder.
+        image_size: input height and width; fixed in full mode, nominal in light mode.
+        light: the light variant (pooled MLP input).
+        out_channels: channels of the output image.
+
+    Call arguments:
+        inputs: `[N, H, W, 3]` images in [-1, 1].
+
+    Returns:
+        `(image [N, H, W, out_channels] in [-1, 1], cam_logit [N, 2],
+        heatmap [N, H/4, W/4, 1])`, all float32.
+
+    Reference: Kim et al. 2020, section 2.1 and appendix; UGATIT-pytorch `networks.py`.
+    """
+
+    def __init__(self, base_filters=64, num_res_blocks=4, image_size=256, light=False,
+                 out_channels=3, **kwargs):
+        super().__init__(**kwargs)
+        _check_positive_int("base_filters", base_filters)
+        _check_positive_int("num_res_blocks", num_res_blocks)
+        _check_positive_int("out_channels", out_channels)
+        _check_positive_int("image_size", image_size, minimum=8)
+        if image_size % 4:
+            raise ValueError(
+                f"image_size must be a multiple of 4 (the generator downsamples twice), "
+                f"got {image_size}; use {image_size - image_size % 4} or "
+                f"{image_size + 4 - image_size % 4}.")
+        self.base_filters = base_filters
+        self.num_res_blocks = num_res_blocks
+        self.image_size = image_size
+        self.light = light
+        self.out_channels = out_channels
+
+        dt = self.dtype_policy
+        f = base_filters
+        bottleneck = 4 * f
+        self.encoder = [
+            ReflectionPad2D(3, dtype=dt, name="stem_pad"),
+            conv2d(f, 7, fan_in=3, dtype=dt, name="stem_conv"),
+            InstanceNorm(dtype=dt, name="stem_norm"),
+            keras.layers.ReLU(dtype=dt, name="stem_relu"),
+        ]
+        for i, filters in enumerate((2 * f, 4 * f), start=1):
+            self.encoder += [
+                ReflectionPad2D(1, dtype=dt, name=f"down{i}_pad"),
+                conv2d(filters, 3, strides=2, fan_in=filters // 2, dtype=dt,
+                       name=f"down{i}_conv"),
+                InstanceNorm(dtype=dt, name=f"down{i}_norm"),
+                keras.layers.ReLU(dtype=dt, name=f"down{i}_relu"),
+            ]
+        self.encoder += [ResnetBlock(bottleneck, dtype=dt, name=f"encoder_block{i}")
+                         for i in range(1, num_res_blocks + 1)]
+        self.cam = CAMAttention(dtype=dt, name="cam")
+
+        mlp_in = bottleneck if light else (image_size // 4) ** 2 * bottleneck
+        dense = lambda name, fan_in: keras.layers.Dense(
+            bottleneck, use_bias=False, kernel_initializer=pytorch_uniform(fan_in),
+            dtype=dt, name=name)
+        self.mlp = [dense("mlp_dense1", mlp_in), dense("mlp_dense2", bottleneck)]
+        self.gamma_fc = dense("gamma", bottleneck)
+        self.beta_fc = dense("beta", bottleneck)
+
+        self.decoder_blocks = [ResnetAdaLINBlock(bottleneck, dtype=dt, name=f"decoder_block{i}")
+                               for i in range(1, num_res_blocks + 1)]
+        self.decoder = []
+        for i, filters in enumerate((2 * f, f), start=1):
+            self.decoder += [
+                NearestUpsample2x(dtype=dt, name=f"up{i}_upsample"),
+                ReflectionPad2D(1, dtype=dt, name=f"up{i}_pad"),
+                conv2d(filters, 3, fan_in=2 * filters, dtype=dt, name=f"up{i}_conv"),
+                LIN(dtype=dt, name=f"up{i}_norm"),
+                keras.layers.ReLU(dtype=dt, name=f"up{i}_relu"),
+            ]
+        self.decoder += [
+            ReflectionPad2D(3, dtype=dt, name="head_pad"),
+            conv2d(out_channels, 7, fan_in=f, dtype=dt, name="head_conv"),
+        ]
+
+    def _check_input_shape(self, shape):
+        height, width = shape[1], shape[2]
+        if self.light:
+            for d in (height, width):
+                if d is not None and d % 4:
+                    raise ValueError(
+                        f"The light generator takes heights and widths that are multiples "
+                        f"of 4; got {height}x{width}. Resize or crop the input.")
+        elif (height, width) != (self.image_size, self.image_size) and None not in (
+                height, width):
+            raise ValueError(
+                f"The full generator was built for {self.image_size}x{self.image_size} "
+                f"inputs (its MLP flattens the whole feature map); got {height}x{width}. "
+                f"Resize the input, build with image_size={height}, or use light=True.")
+
+    def build(self, input_shape):
+        self._check_input_shape(input_shape)
+        # Light-mode weights do not depend on the input size: build on a small one.
+        side = self.image_size if not self.light else 16
+        build_by_running(self, (1, side, side, input_shape[-1]))
+
+    def call(self, inputs):
+        self._check_input_shape(inputs.shape)
+        x = inputs
+        for layer in self.encoder:
+            x = layer(x)
+        x, cam_logit, heatmap = self.cam(x)
+
+        if self.light:
+            h = ops.mean(x, axis=(1, 2))
+        else:
+            h = ops.reshape(x, (ops.shape(x)[0], -1))
+        for layer in self.mlp:
+            h = ops.relu(layer(h))
+        gamma, beta = self.gamma_fc(h), self.beta_fc(h)
+
+        for block in self.decoder_blocks:
+            x = block(x, gamma, beta)
+        for layer in self.decoder:
+            x = layer(x)
+        image = ops.tanh(ops.cast(x, "float32"))
+        return image, ops.cast(cam_logit, "float32"), ops.cast(heatmap, "float32")
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        quarter = lambda d: None if d is None else d // 4
+        return (n, h, w, self.out_channels), (n, 2), (n, quarter(h), quarter(w), 1)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "base_filters": self.base_filters,
+            "num_res_blocks": self.num_res_blocks,
+            "image_size": self.image_size,
+            "light": self.light,
+            "out_channels": self.out_channels,
+        }
