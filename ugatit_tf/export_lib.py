@@ -1,0 +1,503 @@
+"""Export of the trained generators: a TF Serving SavedModel and LiteRT (TFLite) files.
+
+Layout written by `export` (TF Serving's: one integer directory per version):
+
+    <export_dir>/<model name>/<version>/
+        saved_model.pb, variables/     the SavedModel (`keras.export.ExportArchive`)
+        tflite/<direction>_<variant>.tflite
+                                       float32, float16 and dynamic-range int8 files
+        export_metadata.json           input spec, signatures, files, errors vs Keras
+        README.txt                     the same, for people
+
+Signatures of the SavedModel (H, W are `image_size` in full mode; in light mode any
+multiple of 4, `None` below):
+
+    serving_default  image_bytes: string [N]  ->  image_bytes: string [N] (PNG)
+    a2b_bytes / b2a_bytes  the same per direction (serving_default is one of them)
+    a2b / b2a        images: float32 [N, H, W, 3] RGB in [-1, 1]  ->
+                     image: float32 [N, H, W, 3] in [-1, 1],
+                     heatmap: float32 [N, H, W, 1] (CAM heatmap, bilinearly upscaled),
+                     cam_logit: float32 [N, 2]
+    a2b_uint8 / b2a_uint8  the same with images: uint8 [N, H, W, 3] (0..255) in and
+                     image: uint8 out
+
+The TFLite files hold the float signature of one direction (key `a2b` or `b2a`).
+"""
+
+import json
+import os
+import re
+import shutil
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from ugatit_tf import checkpoints
+
+DIRECTIONS = ("a2b", "b2a")
+TFLITE_VARIANTS = ("float32", "float16", "int8")
+TFLITE_SUBDIR = "tflite"
+METADATA_FILE = "export_metadata.json"
+README_FILE = "README.txt"
+
+# LiteRT operators that mean the file is not self-contained on a phone.
+_VARIABLE_OPS = ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE")
+
+
+def check_direction(direction):
+    if direction not in DIRECTIONS:
+        raise ValueError(
+            f"Unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)} "
+            f"(a2b translates domain A images to domain B).")
+    return direction
+
+
+def check_tflite_variants(variants):
+    unknown = [v for v in variants if v not in TFLITE_VARIANTS]
+    if unknown:
+        raise ValueError(
+            f"Unknown TFLite variant(s) {unknown}: use any of {', '.join(TFLITE_VARIANTS)}.")
+    return tuple(variants)
+
+
+def input_spec(model_config):
+    """What every float entry point expects, as stored in the metadata."""
+    size = model_config.image_size
+    if model_config.light:
+        shape = [None, None, None, 3]
+        size_text = (f"any multiples of 4, dynamic (trained at "
+                     f"{size}x{size})")
+    else:
+        shape = [None, size, size, 3]
+        size_text = f"exactly {size}x{size} (full mode: the MLP is tied to the size)"
+    return {
+        "layout": "NHWC",
+        "shape": shape,
+        "dtype": "float32",
+        "color": "RGB",
+        "range": [-1.0, 1.0],
+        "scaling": "x = pixel / 127.5 - 1 for 8-bit pixels",
+        "size": size_text,
+        "image_size": size,
+        "light": bool(model_config.light),
+    }
+
+
+def to_float_image(pixels):
+    """uint8 [0, 255] -> float32 [-1, 1]."""
+    return tf.cast(pixels, tf.float32) / 127.5 - 1.0
+
+
+def to_uint8_image(images):
+    """float [-1, 1] -> uint8 [0, 255], rounded and clipped."""
+    return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
+
+
+class GeneratorEndpoints:
+    """The serving functions of one generator.
+
+    Args:
+        generator: a built `UGATITGenerator`.
+        image_size: the size the generator was trained at (bytes inputs are resized to it).
+        light: whether the generator is the light variant (any multiple of 4 as input).
+    """
+
+    def __init__(self, generator, image_size, light):
+        self.generator = generator
+        self.image_size = image_size
+        self.light = light
+        side = None if light else image_size
+        self.float_spec = tf.TensorSpec([None, side, side, 3], tf.float32, name="images")
+        self.uint8_spec = tf.TensorSpec([None, side, side, 3], tf.uint8, name="images")
+        self.bytes_spec = tf.TensorSpec([None], tf.string, name="image_bytes")
+
+    def translate(self, images):
+        """float32 [N, H, W, 3] in [-1, 1] -> image, heatmap (upscaled), cam_logit."""
+        if self.light:
+            # A size that is not a multiple of 4 would come back silently resized.
+            shape = tf.shape(images)
+            tf.debugging.assert_equal(
+                tf.math.floormod(shape[1:3], 4), 0,
+                message="height and width of the images must be multiples of 4")
+        image, cam_logit, heatmap = self.generator(images)
+        heatmap = tf.image.resize(heatmap, tf.shape(image)[1:3], method="bilinear")
+        return {"image": image, "heatmap": heatmap, "cam_logit": cam_logit}
+
+    def translate_uint8(self, pixels):
+        """uint8 RGB pixels -> the same outputs as `translate`, image as uint8."""
+        outputs = self.translate(to_float_image(pixels))
+        return {**outputs, "image": to_uint8_image(outputs["image"])}
+
+    def translate_bytes(self, image_bytes):
+        """Encoded images (JPEG, PNG, GIF, BMP, WebP) -> translated PNGs of the same size.
+
+        Each image is decoded to RGB (grayscale is replicated, alpha is dropped),
+        resized to `image_size` x `image_size`, translated, resized back to its own
+        size and encoded as PNG. Undecodable bytes raise InvalidArgument.
+        """
+        size = self.image_size
+        tf.debugging.assert_positive(
+            tf.size(image_bytes), message="image_bytes is empty: send at least one image")
+
+        def decode(data):
+            pixels = tf.io.decode_image(data, channels=3, expand_animations=False)
+            pixels.set_shape([None, None, 3])
+            resized = tf.image.resize(tf.cast(pixels, tf.float32), [size, size],
+                                      antialias=True)
+            return tf.clip_by_value(resized / 127.5 - 1.0, -1.0, 1.0), tf.shape(pixels)[:2]
+
+        images, sizes = tf.map_fn(
+            decode, image_bytes, fn_output_signature=(
+                tf.TensorSpec([size, size, 3], tf.float32), tf.TensorSpec([2], tf.int32)))
+        translated, _, _ = self.generator(images)
+
+        def encode(args):
+            image, original_size = args
+            image = tf.image.resize(image, original_size, antialias=True)
+            return tf.io.encode_png(to_uint8_image(image))
+
+        pngs = tf.map_fn(encode, (translated, sizes), fn_output_signature=tf.string)
+        return {"image_bytes": pngs}
+
+
+def build_archive(gen_a2b, gen_b2a, model_config, serving_direction="a2b"):
+    """An `ExportArchive` with every signature of the module docstring.
+
+    Args:
+        gen_a2b, gen_b2a: the built generators.
+        model_config: the `model` part of the training config.
+        serving_direction: the direction of `serving_default`.
+    """
+    check_direction(serving_direction)
+    archive = keras.export.ExportArchive()
+    generators = {"a2b": gen_a2b, "b2a": gen_b2a}
+    endpoints = {}
+    for direction, generator in generators.items():
+        archive.track(generator)
+        endpoints[direction] = GeneratorEndpoints(
+            generator, model_config.image_size, model_config.light)
+    # The first endpoint added is also exported as serving_default.
+    serving = endpoints[serving_direction]
+    archive.add_endpoint("serving_default", serving.translate_bytes, [serving.bytes_spec])
+    for direction, ep in endpoints.items():
+        archive.add_endpoint(direction, ep.translate, [ep.float_spec])
+        archive.add_endpoint(f"{direction}_uint8", ep.translate_uint8, [ep.uint8_spec])
+        archive.add_endpoint(f"{direction}_bytes", ep.translate_bytes, [ep.bytes_spec])
+    return archive
+
+
+def signature_summary(model_config, serving_direction="a2b"):
+    """{signature: {"inputs": {name: (dtype, shape)}, "outputs": {...}}} as exported."""
+    spec = input_spec(model_config)
+    shape = spec["shape"]
+    image, heat = shape, shape[:3] + [1]
+    float_io = {"inputs": {"images": ["float32", shape]},
+                "outputs": {"image": ["float32", image], "heatmap": ["float32", heat],
+                            "cam_logit": ["float32", [None, 2]]}}
+    uint8_io = {"inputs": {"images": ["uint8", shape]},
+                "outputs": {"image": ["uint8", image], "heatmap": ["float32", heat],
+                            "cam_logit": ["float32", [None, 2]]}}
+    bytes_io = {"inputs": {"image_bytes": ["string", [None]]},
+                "outputs": {"image_bytes": ["string", [None]]}}
+    summary = {"serving_default": {**bytes_io, "direction": serving_direction}}
+    for d in DIRECTIONS:
+        summary[d] = {**float_io, "direction": d}
+        summary[f"{d}_uint8"] = {**uint8_io, "direction": d}
+        summary[f"{d}_bytes"] = {**bytes_io, "direction": d}
+    return summary
+
+
+# --- TFLite ----------------------------------------------------------------------------
+
+def convert_tflite(saved_model_dir, signature_key, variant):
+    """Converts one float signature of the exported SavedModel to a LiteRT flatbuffer.
+
+    Args:
+        saved_model_dir: a SavedModel written by `build_archive(...).write_out`
+            (converting the archive, not the Keras model, is what gives correct files).
+        signature_key: `a2b` or `b2a`.
+        variant: `float32`, `float16` (fp16 weights) or `int8` (dynamic-range
+            quantised weights; activations stay float).
+
+    Returns:
+        The model as bytes, checked to use builtin operators only.
+    """
+    check_tflite_variants([variant])
+    converter = tf.lite.TFLiteConverter.from_saved_model(
+        saved_model_dir, signature_keys=[signature_key])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if variant in ("float16", "int8"):
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if variant == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    model = converter.convert()
+    check_builtin_only(model)
+    return model
+
+
+def tflite_operators(model):
+    """Names of the operators a LiteRT flatbuffer uses (custom ops by their code)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+    parsed = schema.ModelT.InitFromPackedBuf(bytearray(model), 0)
+    found = set()
+    for code in parsed.operatorCodes:
+        # Builtin codes above 127 live in `builtinCode`; `deprecatedBuiltinCode` caps at 127.
+        builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
+        if builtin == schema.BuiltinOperator.CUSTOM:
+            custom = code.customCode
+            found.add(custom.decode() if isinstance(custom, bytes) else str(custom))
+        else:
+            found.add(names.get(builtin, f"BUILTIN_{builtin}"))
+    return sorted(found)
+
+
+def check_builtin_only(model):
+    """Raises ValueError if the model has Flex, custom or resource-variable operators."""
+    ops = tflite_operators(model)
+    from ai_edge_litert import schema_py_generated as schema
+
+    builtin_names = {k for k in vars(schema.BuiltinOperator) if not k.startswith("_")}
+    bad = [op for op in ops if op not in builtin_names or op in _VARIABLE_OPS]
+    if bad:
+        raise ValueError(
+            f"The TFLite model uses non-builtin or variable operators {bad}; it would need "
+            f"the Flex delegate or resource variables on the device.")
+    return ops
+
+
+def run_tflite(model, images, signature_key):
+    """Runs a LiteRT model's float signature; returns its outputs as numpy arrays."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=model)
+    runner = interpreter.get_signature_runner(signature_key)
+    return runner(images=np.asarray(images, np.float32))
+
+
+# --- The export command ----------------------------------------------------------------
+
+def next_version(model_dir):
+    """1 + the largest integer version directory under `model_dir` (1 if none)."""
+    if not tf.io.gfile.isdir(model_dir):
+        return 1
+    versions = [int(d.rstrip("/")) for d in tf.io.gfile.listdir(model_dir)
+                if re.fullmatch(r"\d+", d.rstrip("/"))]
+    return max(versions, default=0) + 1
+
+
+def verification_images(model_config, batch=1, seed=0):
+    """Random float inputs in [-1, 1] at the model's size, for export-time checks."""
+    size = model_config.image_size
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1.0, 1.0, (batch, size, size, 3)).astype(np.float32)
+
+
+def _max_abs(a, b):
+    return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+
+
+def export_generators(gen_a2b, gen_b2a, model_config, output_dir,
+                      serving_direction="a2b", tflite_variants=TFLITE_VARIANTS,
+                      source=None, verify=True):
+    """Writes the SavedModel, TFLite files and metadata of two generators to `output_dir`.
+
+    Args:
+        gen_a2b, gen_b2a: built generators (with trained weights).
+        model_config: the `model` part of the training config.
+        output_dir: the version directory to create (must not exist).
+        serving_direction: direction of `serving_default`.
+        tflite_variants: any of `TFLITE_VARIANTS`; empty for no TFLite files.
+        source: extra JSON-able facts for the metadata (work dir, checkpoint, step).
+        verify: run the SavedModel and each TFLite file on a random image and record
+            (and log) the largest difference from the Keras generator.
+
+    Returns:
+        The metadata dict written to `export_metadata.json`.
+    """
+    check_direction(serving_direction)
+    tflite_variants = check_tflite_variants(tflite_variants)
+    if tf.io.gfile.exists(output_dir):
+        raise FileExistsError(f"{output_dir} already exists; not overwriting an export.")
+    generators = {"a2b": gen_a2b, "b2a": gen_b2a}
+
+    start = time.time()
+    logging.info("Writing the SavedModel to %s", output_dir)
+    archive = build_archive(gen_a2b, gen_b2a, model_config, serving_direction)
+    verbosity = logging.get_verbosity()
+    logging.set_verbosity(logging.WARNING)  # TF's per-function SavedModel chatter
+    try:
+        archive.write_out(output_dir, verbose=False)
+    finally:
+        logging.set_verbosity(verbosity)
+    logging.info("SavedModel written in %.1f s", time.time() - start)
+
+    images = verification_images(model_config) if verify else None
+    expected = {d: [np.asarray(t) for t in g(images)] for d, g in generators.items()} \
+        if verify else {}
+    checks = {}
+    if verify:
+        loaded = tf.saved_model.load(output_dir)
+        for d in DIRECTIONS:
+            out = loaded.signatures[d](images=tf.constant(images))
+            checks[f"saved_model/{d}"] = _max_abs(out["image"], expected[d][0])
+            logging.info("SavedModel %s: max |image - Keras| = %.2e", d,
+                         checks[f"saved_model/{d}"])
+
+    files = {}
+    if tflite_variants:
+        tf.io.gfile.makedirs(os.path.join(output_dir, TFLITE_SUBDIR))
+    for d in DIRECTIONS:
+        for variant in tflite_variants:
+            name = f"{TFLITE_SUBDIR}/{d}_{variant}.tflite"
+            start = time.time()
+            logging.info("Converting %s to TFLite (%s)", d, variant)
+            model = convert_tflite(output_dir, d, variant)
+            with tf.io.gfile.GFile(os.path.join(output_dir, name), "wb") as f:
+                f.write(model)
+            entry = {"direction": d, "variant": variant, "signature": d,
+                     "bytes": len(model), "operators": tflite_operators(model)}
+            if verify:
+                out = run_tflite(model, images, d)
+                entry["max_abs_error_vs_keras"] = _max_abs(out["image"], expected[d][0])
+            files[name] = entry
+            logging.info("Wrote %s: %.2f MB in %.1f s%s", name, len(model) / 2**20,
+                         time.time() - start,
+                         f", max |image - Keras| = {entry['max_abs_error_vs_keras']:.2e}"
+                         if verify else "")
+
+    metadata = {
+        "format": "ugatit_tf export 1",
+        "model": model_config.to_dict() if hasattr(model_config, "to_dict")
+        else dict(model_config),
+        "input": input_spec(model_config),
+        "output": {"image": "RGB in [-1, 1] (uint8 0..255 for the *_uint8 and PNG for "
+                            "the *_bytes signatures), same size as the input",
+                   "heatmap": "CAM attention heatmap (channel sum), bilinearly upscaled "
+                              "to the image size, unnormalised",
+                   "cam_logit": "[gap, gmp] logits of the CAM auxiliary classifier"},
+        "serving_direction": serving_direction,
+        "signatures": signature_summary(model_config, serving_direction),
+        "tflite": files,
+        "verification": {"input": "uniform random in [-1, 1], seed 0",
+                         "saved_model_max_abs_error": checks} if verify else None,
+        "source": source or {},
+        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    with tf.io.gfile.GFile(os.path.join(output_dir, METADATA_FILE), "w") as f:
+        json.dump(metadata, f, indent=2)
+    with tf.io.gfile.GFile(os.path.join(output_dir, README_FILE), "w") as f:
+        f.write(readme_text(metadata))
+    return metadata
+
+
+def readme_text(metadata):
+    """The human-readable twin of `export_metadata.json`."""
+    spec = metadata["input"]
+    lines = [
+        "U-GAT-IT generators exported by ugatit_tf (export.py).",
+        "",
+        "INPUT of the float signatures and of every .tflite file:",
+        f"  {spec['dtype']} tensor {spec['shape']} ({spec['layout']}), {spec['color']} "
+        f"(not BGR), values in [-1, 1] (not [0, 1], not [0, 255]): {spec['scaling']}.",
+        f"  Height and width: {spec['size']}.",
+        "OUTPUT: image (same range and size as the input), heatmap (CAM attention, "
+        "upscaled to the image size), cam_logit [N, 2].",
+        "",
+        f"serving_default: encoded image bytes in, PNG bytes out, "
+        f"direction {metadata['serving_direction']}.",
+        "",
+        "SavedModel signatures:",
+    ]
+    for name, sig in metadata["signatures"].items():
+        ins = ", ".join(f"{k}: {t}{s}" for k, (t, s) in sig["inputs"].items())
+        outs = ", ".join(f"{k}: {t}{s}" for k, (t, s) in sig["outputs"].items())
+        lines.append(f"  {name} ({sig['direction']}): {ins} -> {outs}")
+    if metadata["tflite"]:
+        lines += ["", "TFLite files (builtin ops only; signature key = direction):"]
+        for name, entry in metadata["tflite"].items():
+            err = entry.get("max_abs_error_vs_keras")
+            lines.append(f"  {name}: {entry['bytes'] / 2**20:.2f} MB"
+                         + (f", max |image - Keras| {err:.2e} on a random input"
+                            if err is not None else ""))
+    return "\n".join(lines) + "\n"
+
+
+def resolve_source(workdir=None, checkpoint=None):
+    """The work dir holding config.json, given a work dir and/or a checkpoint prefix."""
+    if workdir:
+        return workdir
+    if not checkpoint:
+        raise ValueError("Pass --workdir (a training dir) or --checkpoint (a ckpt-N prefix).")
+    # <workdir>/checkpoints/ckpt-N
+    parent = os.path.dirname(os.path.dirname(os.path.abspath(checkpoint)))
+    if not tf.io.gfile.exists(os.path.join(parent, checkpoints.CONFIG_FILE)):
+        raise FileNotFoundError(
+            f"Cannot find the config of {checkpoint}: pass --workdir, the training dir "
+            f"that holds {checkpoints.CONFIG_FILE}.")
+    return parent
+
+
+def _checkpoint_step(path):
+    try:
+        return int(tf.train.load_checkpoint(path).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"))
+    except (tf.errors.OpError, ValueError, KeyError):
+        return None
+
+
+def export(workdir=None, checkpoint=None, export_dir="exports", model_name=None,
+           version=None, serving_direction="a2b", tflite_variants=TFLITE_VARIANTS,
+           verify=True):
+    """Exports the generators of a training run into `<export_dir>/<model_name>/<version>`.
+
+    Args:
+        workdir: the training work dir (config.json + checkpoints/).
+        checkpoint: a checkpoint prefix (`.../ckpt-N`); the latest of `workdir` by default.
+        export_dir: the TF Serving model base directory's parent.
+        model_name: defaults to the work dir's name.
+        version: defaults to the largest existing version + 1.
+        serving_direction: `a2b` or `b2a`, the direction of `serving_default`.
+        tflite_variants: TFLite files to write per direction.
+        verify: compare the exported models with Keras on a random input.
+
+    Returns:
+        The version directory written.
+    """
+    check_direction(serving_direction)
+    tflite_variants = check_tflite_variants(tflite_variants)
+    workdir = resolve_source(workdir, checkpoint)
+    if checkpoint and not tf.io.gfile.glob(checkpoint + ".index"):
+        raise FileNotFoundError(
+            f"No checkpoint at {checkpoint} ({checkpoint}.index is missing); pass a "
+            f"prefix such as {checkpoints.checkpoint_dir(workdir)}/ckpt-1.")
+    checkpoint = checkpoint or checkpoints.latest_checkpoint(workdir)
+    logging.info("Restoring %s (config %s)", checkpoint,
+                 os.path.join(workdir, checkpoints.CONFIG_FILE))
+    nets, config = checkpoints.load_networks(workdir, checkpoint)
+
+    model_name = model_name or os.path.basename(os.path.normpath(os.path.abspath(workdir)))
+    model_dir = os.path.join(export_dir, model_name)
+    version = version or next_version(model_dir)
+    final_dir = os.path.join(model_dir, str(version))
+    if tf.io.gfile.exists(final_dir):
+        raise FileExistsError(f"{final_dir} already exists; pick another --version.")
+    # TF Serving watches integer directories only: write elsewhere, then rename.
+    tmp_dir = os.path.join(model_dir, f".tmp-{version}")
+    if tf.io.gfile.exists(tmp_dir):
+        shutil.rmtree(tmp_dir)
+    tf.io.gfile.makedirs(model_dir)
+    source = {"workdir": os.path.abspath(workdir), "checkpoint": os.path.abspath(checkpoint),
+              "step": _checkpoint_step(checkpoint)}
+    try:
+        export_generators(nets.gen_a2b, nets.gen_b2a, config.model, tmp_dir,
+                          serving_direction, tflite_variants, source, verify)
+        tf.io.gfile.rename(tmp_dir, final_dir)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    logging.info("Exported %s version %d to %s", model_name, version, final_dir)
+    return final_dir
