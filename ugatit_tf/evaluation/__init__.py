@@ -1,0 +1,1 @@
+"""Evaluation of translations: KID / FID on Inception features, and a domain classifier."""
