@@ -58,9 +58,10 @@ class CAMAttention(keras.layers.Layer):
         self.gmp_fc.build((None, channels))
         init = pytorch_uniform(2 * channels)
         self.conv1x1_kernel = self.add_weight(
-            name="conv1x1_kernel", shape=(2 * channels, channels), initializer=init)
+            name="conv1x1_kernel", shape=(2 * channels, channels), initializer=init,
+            autocast=False)
         self.conv1x1_bias = self.add_weight(
-            name="conv1x1_bias", shape=(channels,), initializer=init)
+            name="conv1x1_bias", shape=(channels,), initializer=init, autocast=False)
 
     def call(self, inputs, training=False):
         x = ops.cast(inputs, self.compute_dtype)

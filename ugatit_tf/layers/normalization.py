@@ -80,7 +80,9 @@ class _RhoMixin(keras.layers.Layer):
     """Owns the per-channel mixing weight rho, kept in [0, 1] by a constraint."""
 
     def __init__(self, epsilon, rho_init, **kwargs):
-        # Variables are read in float32 and cast by hand, so autocast is off.
+        # Inputs and variables are read in float32 and cast by hand, so autocast is off,
+        # for the layer (inputs, an outer scope) and for each variable: a mixed-policy
+        # layer called outside a model still opens a compute-dtype autocast scope.
         super().__init__(autocast=False, **kwargs)
         _check_epsilon(epsilon)
         if not 0.0 <= rho_init <= 1.0:
@@ -94,6 +96,7 @@ class _RhoMixin(keras.layers.Layer):
             shape=(channels,),
             initializer=keras.initializers.Constant(self.rho_init),
             constraint=ClipValue(0.0, 1.0),
+            autocast=False,
         )
 
     def get_config(self):
@@ -133,8 +136,9 @@ class AdaLIN(_RhoMixin):
         beta = ops.cast(beta, "float32")[:, None, None, :]
         return ops.cast(out * gamma + beta, self.compute_dtype)
 
-    def compute_output_shape(self, input_shape, gamma_shape=None, beta_shape=None):
-        return input_shape
+    def compute_output_shape(self, inputs_shape, gamma_shape=None, beta_shape=None):
+        # Keras matches these names to the call arguments: `<argument>_shape`.
+        return inputs_shape
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -160,8 +164,10 @@ class LIN(_RhoMixin):
     def build(self, input_shape):
         channels = input_shape[-1]
         self._add_rho(channels)
-        self.gamma = self.add_weight(name="gamma", shape=(channels,), initializer="ones")
-        self.beta = self.add_weight(name="beta", shape=(channels,), initializer="zeros")
+        self.gamma = self.add_weight(
+            name="gamma", shape=(channels,), initializer="ones", autocast=False)
+        self.beta = self.add_weight(
+            name="beta", shape=(channels,), initializer="zeros", autocast=False)
 
     def call(self, inputs):
         out = _mix(inputs, self.rho, self.epsilon) * self.gamma + self.beta

@@ -104,8 +104,9 @@ class ResnetAdaLINBlock(keras.layers.Layer):
         x = self.norm2(self.conv2(self.pad(x)), gamma, beta)
         return inputs + x
 
-    def compute_output_shape(self, input_shape, gamma_shape=None, beta_shape=None):
-        return input_shape
+    def compute_output_shape(self, inputs_shape, gamma_shape=None, beta_shape=None):
+        # Keras matches these names to the call arguments: `<argument>_shape`.
+        return inputs_shape
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters}

@@ -60,17 +60,22 @@ class SpectralNormBase(keras.layers.Layer):
     def _build_weights(self, kernel_shape):
         fan_in = math.prod(kernel_shape[:-1])
         units = kernel_shape[-1]
+        # autocast=False: read in float32 even inside the compute-dtype autocast scope
+        # that Keras opens for a mixed-policy layer called on its own.
         self.kernel = self.add_weight(
-            name="kernel", shape=kernel_shape, initializer=pytorch_uniform(fan_in)
+            name="kernel", shape=kernel_shape, initializer=pytorch_uniform(fan_in),
+            autocast=False,
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=(units,), initializer=pytorch_uniform(fan_in)
+                name="bias", shape=(units,), initializer=pytorch_uniform(fan_in),
+                autocast=False,
             )
         # State written in `call`: under tf.distribute every replica computes the same
         # value, and the first replica's is kept.
-        state = dict(trainable=False, initializer=UnitNormal(), aggregation="only_first_replica")
+        state = dict(trainable=False, initializer=UnitNormal(), autocast=False,
+                     aggregation="only_first_replica")
         self.sn_u = self.add_weight(name="sn_u", shape=(units,), **state)
         self.sn_v = self.add_weight(name="sn_v", shape=(fan_in,), **state)
 
