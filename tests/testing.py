@@ -190,7 +190,7 @@ def check_bfloat16(layer_factory, layer, inputs, caller, float32_statistics, flo
             assert np.max(err) <= tolerance * scale, \
                 f"{BF16} output {i}: max error {np.max(err):.3g}, scale {scale:.3g}"
 
-    if caller.takes_training and float32_statistics:  # state computed in float32
+    if caller.takes_training and mixed.non_trainable_weights:  # state computed in float32
         reference = clone_layer(layer, inputs, caller)
         caller(reference, *inputs, training=True)
         caller(mixed, *inputs, training=True)
@@ -209,9 +209,10 @@ def run_layer_checks(layer_factory, inputs, *, call_kwargs=None, float32_statist
             `kwargs` (e.g. `dtype`) on to the layer.
         inputs: one array or a tuple of arrays: the positional call arguments.
         call_kwargs: fixed keyword arguments of every call.
-        float32_statistics: the layer claims float32 statistics (normalisation, power
-            iteration): under mixed_bfloat16 its outputs must equal the float32 ones up to
-            the final rounding, and its state must match the float32 state.
+        float32_statistics: the layer claims float32 statistics (normalisation): under
+            mixed_bfloat16 its outputs must equal the float32 ones up to the final rounding.
+            State written in training calls (the power iteration) must always match the
+            float32 layer's.
         float32_outputs: outputs stay float32 under mixed_bfloat16 (models).
         bf16_tolerance: otherwise, bf16 outputs within this fraction of the largest value.
         dynamic_spatial: also call on `keras.Input`s with unknown height and width.

@@ -26,11 +26,20 @@ class ReflectionPad2D(keras.layers.Layer):
             raise ValueError(f"padding must be a non-negative int, got {padding!r}.")
         self.padding = padding
 
+    def _check_input_shape(self, shape):
+        for d in shape[1:3]:
+            if d is not None and d <= self.padding:
+                raise ValueError(
+                    f"ReflectionPad2D(padding={self.padding}) needs a height and width of at "
+                    f"least {self.padding + 1}, got {shape[1]}x{shape[2]}: use larger inputs.")
+
     def call(self, inputs):
+        self._check_input_shape(inputs.shape)
         p = self.padding
         return ops.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
 
     def compute_output_shape(self, input_shape):
+        self._check_input_shape(input_shape)
         n, h, w, c = input_shape
         grow = lambda d: None if d is None else d + 2 * self.padding
         return (n, grow(h), grow(w), c)

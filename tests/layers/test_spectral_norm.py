@@ -1,0 +1,149 @@
+"""Spectrally normalised conv and dense layers with PyTorch's semantics (SPEC.md section 2)."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import ops
+from testing import run_layer_checks
+
+from ugatit_tf.layers import SpectralNormConv2D, SpectralNormDense, UnitNormal
+
+RNG = np.random.default_rng(0)
+IMAGES = RNG.standard_normal((2, 9, 8, 3)).astype(np.float32)
+VECTORS = RNG.standard_normal((3, 6)).astype(np.float32)
+
+
+def state(layer):
+    return layer.sn_u.numpy().copy(), layer.sn_v.numpy().copy()
+
+
+def kernel_matrix(layer):
+    """Our kernel as the [fan_in, out] matrix the power iteration uses (PT's W^T)."""
+    kernel = layer.kernel.numpy().astype(np.float64)
+    return kernel.reshape(-1, kernel.shape[-1])
+
+
+def normalize(x):
+    return x / max(np.linalg.norm(x), 1e-12)
+
+
+def test_conv_shared_checks():
+    run_layer_checks(lambda **kw: SpectralNormConv2D(5, 4, strides=2, **kw), IMAGES)
+
+
+def test_conv_without_bias_shared_checks():
+    run_layer_checks(lambda **kw: SpectralNormConv2D(1, 4, use_bias=False, **kw), IMAGES)
+
+
+def test_dense_shared_checks():
+    run_layer_checks(lambda **kw: SpectralNormDense(4, use_bias=True, **kw), VECTORS)
+
+
+def test_state_is_only_first_replica_and_not_trainable():
+    layer = SpectralNormConv2D(4, 4)
+    layer.build((None, 8, 8, 3))
+    assert [v.name for v in layer.trainable_weights] == ["kernel", "bias"]
+    for v in (layer.sn_u, layer.sn_v):
+        assert not v.trainable and v.aggregation == "only_first_replica"
+    assert layer.sn_u.shape == (4,) and layer.sn_v.shape == (4 * 4 * 3,)
+    for v in state(layer):  # PT initialises u and v as unit vectors
+        np.testing.assert_allclose(np.linalg.norm(v), 1.0, rtol=1e-6)
+
+
+def test_inference_calls_keep_the_state_and_training_calls_run_one_power_iteration():
+    layer = SpectralNormConv2D(4, 4, strides=2)
+    layer(IMAGES)
+    u0, v0 = state(layer)
+    first = np.asarray(layer(IMAGES, training=False))
+    np.testing.assert_array_equal(np.asarray(layer(IMAGES)), first)
+    np.testing.assert_array_equal(state(layer)[0], u0)
+    np.testing.assert_array_equal(state(layer)[1], v0)
+
+    out = np.asarray(layer(IMAGES, training=True))
+    u1, v1 = state(layer)
+    assert np.max(np.abs(u1 - u0)) > 1e-3, "a training call must update u"
+    # PT: v = normalize(W^T u), u = normalize(W v), sigma = u^T W v, with W = M^T.
+    m = kernel_matrix(layer)
+    want_v = normalize(m @ u0)
+    want_u = normalize(m.T @ want_v)
+    np.testing.assert_allclose(v1, want_v, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(u1, want_u, rtol=1e-5, atol=1e-6)
+    sigma = want_u @ m.T @ want_v
+    kernel = (layer.kernel.numpy() / sigma).astype(np.float32)
+    plain = keras.ops.conv(IMAGES, kernel, strides=2, padding="valid") + layer.bias.numpy()
+    np.testing.assert_allclose(out, np.asarray(plain), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (lambda: SpectralNormConv2D(6, 3), IMAGES),
+    (lambda: SpectralNormDense(5), VECTORS),
+])
+def test_normalized_kernel_has_unit_spectral_norm_after_training_calls(make, inputs):
+    layer = make()
+    layer(inputs)
+    layer.kernel.assign(3.0 * layer.kernel)
+    before = np.linalg.svd(kernel_matrix(layer), compute_uv=False)
+    assert before[0] > 1.5  # so that reaching 1 means something
+    step = tf.function(lambda x: layer(x, training=True))
+    for _ in range(200):
+        step(inputs)
+    normalized = np.asarray(layer.normalized_kernel(training=False)).reshape(
+        -1, layer.kernel.shape[-1])
+    np.testing.assert_allclose(np.linalg.svd(normalized, compute_uv=False)[0], 1.0, rtol=1e-3)
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (lambda: SpectralNormConv2D(4, 3, strides=2, use_bias=False), IMAGES),
+    (lambda: SpectralNormDense(4), VECTORS),
+])
+def test_gradient_flows_through_sigma(make, inputs):
+    """d/dW of L(W / sigma(W)) with u, v held constant, as torch's spectral_norm has it:
+    dL/dW = G / sigma - <G, W> / sigma^2 * v u^T, G = dL/d(normalized kernel)."""
+    layer = make()
+    layer(inputs)
+    weights = RNG.standard_normal(layer(inputs).shape).astype(np.float32)
+
+    with tf.GradientTape() as tape:
+        loss = ops.sum(layer(inputs, training=True) * weights)
+    grad = tape.gradient(loss, layer.kernel).numpy()
+
+    u, v = state(layer)  # the values this training call used
+    kernel = layer.kernel.numpy()
+    sigma = float(u @ kernel_matrix(layer).T @ v)
+    normalized = tf.Variable(kernel / sigma)
+    with tf.GradientTape() as tape:
+        if isinstance(layer, SpectralNormConv2D):
+            out = ops.conv(inputs, normalized, strides=layer.strides, padding="valid")
+        else:
+            out = ops.matmul(inputs, normalized)
+        plain_loss = ops.sum(out * weights)
+    g = tape.gradient(plain_loss, normalized).numpy()
+    want = g / sigma - np.sum(g * kernel) / sigma**2 * np.outer(v, u).reshape(kernel.shape)
+    np.testing.assert_allclose(grad, want, rtol=1e-4, atol=1e-5 * np.max(np.abs(want)))
+    # Keras' own SpectralNormalization would give g / sigma: the sigma term is not small.
+    assert np.max(np.abs(grad - g / sigma)) > 1e-3 * np.max(np.abs(g / sigma))
+
+
+def test_unit_normal_initializer():
+    x = np.asarray(UnitNormal(seed=3)((50,)))
+    np.testing.assert_allclose(np.linalg.norm(x), 1.0, rtol=1e-6)
+    assert UnitNormal.from_config(UnitNormal(seed=3).get_config()).seed == 3
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(filters=0, kernel_size=4), "filters must be a positive int, got 0"),
+    (dict(filters=-8, kernel_size=4), "filters must be a positive int, got -8"),
+    (dict(filters=8, kernel_size=0), "kernel_size must be a positive int, got 0"),
+    (dict(filters=8, kernel_size=4, strides=0), "strides must be a positive int, got 0"),
+    (dict(filters=8, kernel_size=4, power_iterations=0), "power_iterations must be >= 1, got 0"),
+])
+def test_conv_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SpectralNormConv2D(**kwargs)
+
+
+@pytest.mark.parametrize("units", [0, -1, 2.5])
+def test_dense_bad_units(units):
+    with pytest.raises(ValueError, match=f"units must be a positive int, got {units}"):
+        SpectralNormDense(units)
