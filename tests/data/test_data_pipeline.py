@@ -85,6 +85,12 @@ def test_same_seed_same_pixels(toy_dataset):
     np.testing.assert_array_equal(np.stack(first), np.stack(again))
 
 
+def test_skip_batches_continues_the_stream(toy_dataset):
+    full = [np.stack([a, b]) for a, b in build_train_dataset(toy_dataset, 16, 3).take(5)]
+    resumed = build_train_dataset(toy_dataset, 16, 3, skip_batches=2).take(3)
+    np.testing.assert_array_equal(np.stack(full[2:]), np.stack([np.stack(x) for x in resumed]))
+
+
 def test_shared_ants2bees():
     root = SHARED_DATA
     if not (root / "ants2bees").is_dir():

@@ -10,7 +10,7 @@ parallel `tf.data` map over `tf.numpy_function` decodes on several cores.
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 _HIGH_DEPTH_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
 
@@ -65,6 +65,8 @@ def check_image(path):
         with Image.open(path) as image:
             image.verify()
         load_rgb(path, min_size=32)
+    except UnidentifiedImageError:
+        return "not an image Pillow can identify"
     except Exception as e:  # noqa: BLE001 - any failure means "not usable"
         return f"{type(e).__name__}: {e}"
     return None

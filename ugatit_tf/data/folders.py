@@ -22,8 +22,9 @@ def dataset_dir(data_root, name):
     """`<data_root>/<name>`, checked to exist."""
     path = os.path.join(data_root, name)
     if not os.path.isdir(path):
+        where = path if os.path.isabs(path) else f"{path} ({os.path.abspath(path)})"
         raise DatasetNotFoundError(
-            f"Dataset {name!r} not found: {path} is not a directory. Expected a folder "
+            f"Dataset {name!r} not found: {where} is not a directory. Expected a folder "
             f"dataset laid out as {LAYOUT} (data_root={data_root!r}), a TFDS CycleGAN "
             f"name such as 'tfds:horse2zebra', or 'synthetic'.")
     return path

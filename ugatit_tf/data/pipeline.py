@@ -46,11 +46,12 @@ def make_source(data_config, split, domain, image_size, min_size=None):
                          min_size=min_size)
 
 
-def _train_domain(source, image_size, batch_size, shuffle_buffer, seed):
+def _train_domain(source, image_size, batch_size, shuffle_buffer, seed, skip_batches=0):
     """Shuffled (seeded), repeated, augmented, batched images of one domain."""
     keys = source.keys.shuffle(
         max(1, min(shuffle_buffer, len(source))), seed=seed, reshuffle_each_iteration=True)
-    keys = keys.repeat().enumerate()
+    # Skipping keys before decoding makes resuming at any step cheap.
+    keys = keys.repeat().enumerate().skip(skip_batches * batch_size)
 
     def load(count, key):
         element_seed = tf.stack([tf.constant(seed, tf.int64), count])
@@ -60,7 +61,7 @@ def _train_domain(source, image_size, batch_size, shuffle_buffer, seed):
     return images.batch(batch_size, drop_remainder=True)
 
 
-def build_train_dataset(data_config, image_size, batch_size, seed=0):
+def build_train_dataset(data_config, image_size, batch_size, seed=0, skip_batches=0):
     """Unpaired training batches `(real_a, real_b)`, repeated forever.
 
     Each domain is shuffled with its own seed (buffer `data_config.shuffle_buffer`, on
@@ -72,6 +73,8 @@ def build_train_dataset(data_config, image_size, batch_size, seed=0):
         image_size: side of the output images.
         batch_size: images per domain and batch (the global batch).
         seed: int seed of the shuffles and augmentations.
+        skip_batches: start after this many batches (a resumed run continues the
+            stream of the run it resumes).
 
     Returns:
         A `tf.data.Dataset` of `(real_a, real_b)`, each float32
@@ -83,7 +86,7 @@ def build_train_dataset(data_config, image_size, batch_size, seed=0):
         source = make_source(data_config, "train", domain, image_size,
                              min_size=image_size + augment.CROP_MARGIN)
         domains.append(_train_domain(source, image_size, batch_size, shuffle_buffer,
-                                     seed=2 * seed + i))
+                                     seed=2 * seed + i, skip_batches=skip_batches))
     return tf.data.Dataset.zip(tuple(domains)).prefetch(AUTOTUNE)
 
 

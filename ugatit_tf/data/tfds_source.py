@@ -32,9 +32,9 @@ def _offline_help(tfds_name, data_dir, config):
     return (
         f"Without internet, prepare it offline: on a machine with internet run\n"
         f"  python -c \"import tensorflow_datasets as tfds; "
-        f"tfds.builder('{tfds_name}', data_dir='tfds_data').download_and_prepare()\"\n"
-        f"then copy tfds_data/{tfds_name} to {data_dir}/{tfds_name} (or set "
-        f"data.tfds_data_dir to the copied tfds_data folder). Alternatively unzip the "
+        f"tfds.builder('{tfds_name}', data_dir='tfds_export').download_and_prepare()\"\n"
+        f"then copy the folder tfds_export/{tfds_name} to {data_dir}/{tfds_name} here (or "
+        f"set data.tfds_data_dir to a copy of tfds_export). Alternatively unzip the "
         f"CycleGAN archive {config}.zip and use it as a folder dataset: "
         f"--dataset {config} with data_root set to the folder that holds {config}/.")
 
