@@ -123,14 +123,15 @@ def check_keras_file(layer, inputs, caller, expected):
 
 def check_tf_function(layer, inputs, caller, expected):
     fn = tf.function(lambda *args: caller(layer, *args, training=False))
-    assert_outputs_close(fn(*inputs), expected, 1e-6, "tf.function")
+    # Graph and eager kernels may round differently: 1e-5 of the scale.
+    assert_outputs_close(fn(*inputs), expected, 1e-5, "tf.function")
     if caller.takes_training:
         eager, compiled = clone_layer(layer, inputs, caller), clone_layer(layer, inputs, caller)
         want = caller(eager, *inputs, training=True)
         fn = tf.function(lambda *args: caller(compiled, *args, training=True))
-        assert_outputs_close(fn(*inputs), want, 1e-6, "tf.function, training")
+        assert_outputs_close(fn(*inputs), want, 1e-5, "tf.function, training")
         for a, e in zip(compiled.weights, eager.weights):
-            np.testing.assert_allclose(a.numpy(), e.numpy(), rtol=1e-6, atol=1e-7,
+            np.testing.assert_allclose(a.numpy(), e.numpy(), rtol=1e-5, atol=1e-6,
                                        err_msg=f"tf.function training state {e.path}")
 
 
@@ -172,9 +173,11 @@ def check_bfloat16(layer_factory, layer, inputs, caller, float32_statistics, flo
     rounded = [round_to_bfloat16(x) for x in inputs]
     outputs = caller(mixed, *rounded)
     want_dtype = "float32" if float32_outputs else "bfloat16"
-    for i, out in enumerate(outputs):
+    symbolic = caller(mixed, *[keras.Input(shape=x.shape[1:]) for x in inputs])
+    for i, (out, sym) in enumerate(zip(outputs, symbolic)):
         assert keras.backend.standardize_dtype(out.dtype) == want_dtype, \
             f"{BF16} output {i} is {out.dtype}, expected {want_dtype}"
+        assert sym.dtype == want_dtype, f"{BF16} symbolic output {i} is {sym.dtype}"
 
     # With float32 statistics the only error left is the rounding of the output: 2^-9 of
     # each element.

@@ -96,7 +96,13 @@ class UGATITDiscriminator(keras.Model):
         logits = self.head(self.head_pad(x), training=training)
         return tuple(ops.cast(t, "float32") for t in (logits, cam_logit, heatmap))
 
+    def compute_output_spec(self, inputs, training=False):
+        # The outputs are float32 whatever the dtype policy (Keras would say compute dtype).
+        return tuple(keras.KerasTensor(shape, dtype="float32")
+                     for shape in self.compute_output_shape(inputs.shape))
+
     def compute_output_shape(self, input_shape):
+        self._check_input_shape(input_shape)
         n, h, w, _ = input_shape
         size = lambda d: None if d is None else logit_map_size(d, self.num_layers)
         grow = lambda d: None if d is None else d + 1

@@ -120,10 +120,11 @@ class UGATITGenerator(keras.Model):
         height, width = shape[1], shape[2]
         if self.light:
             for d in (height, width):
-                if d is not None and d % 4:
+                # >= 8: the bottleneck (side / 4) must be reflection-padded by 1.
+                if d is not None and (d % 4 or d < 8):
                     raise ValueError(
                         f"The light generator takes heights and widths that are multiples "
-                        f"of 4; got {height}x{width}. Resize or crop the input.")
+                        f"of 4, at least 8; got {height}x{width}. Resize or crop the input.")
         elif (height, width) != (self.image_size, self.image_size) and None not in (
                 height, width):
             raise ValueError(
@@ -159,7 +160,13 @@ class UGATITGenerator(keras.Model):
         image = ops.tanh(ops.cast(x, "float32"))
         return image, ops.cast(cam_logit, "float32"), ops.cast(heatmap, "float32")
 
+    def compute_output_spec(self, inputs):
+        # The outputs are float32 whatever the dtype policy (Keras would say compute dtype).
+        return tuple(keras.KerasTensor(shape, dtype="float32")
+                     for shape in self.compute_output_shape(inputs.shape))
+
     def compute_output_shape(self, input_shape):
+        self._check_input_shape(input_shape)
         n, h, w, _ = input_shape
         quarter = lambda d: None if d is None else d // 4
         return (n, h, w, self.out_channels), (n, 2), (n, quarter(h), quarter(w), 1)
