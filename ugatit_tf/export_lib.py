@@ -116,12 +116,18 @@ class GeneratorEndpoints:
 
     def translate(self, images):
         """float32 [N, H, W, 3] in [-1, 1] -> image, heatmap (upscaled), cam_logit."""
+        # Checked at run time too: a loaded signature does not enforce its input shape,
+        # and a size that is not a multiple of 4 would come back silently resized.
+        size = tf.shape(images)[1:3]
         if self.light:
-            # A size that is not a multiple of 4 would come back silently resized.
-            shape = tf.shape(images)
             tf.debugging.assert_equal(
-                tf.math.floormod(shape[1:3], 4), 0,
+                tf.math.floormod(size, 4), 0,
                 message="height and width of the images must be multiples of 4")
+        else:
+            tf.debugging.assert_equal(
+                size, self.image_size,
+                message=f"the full-mode generator takes {self.image_size}x"
+                        f"{self.image_size} images only")
         image, cam_logit, heatmap = self.generator(images)
         heatmap = tf.image.resize(heatmap, tf.shape(image)[1:3], method="bilinear")
         return {"image": image, "heatmap": heatmap, "cam_logit": cam_logit}
@@ -470,6 +476,7 @@ def export(workdir=None, checkpoint=None, export_dir="exports", model_name=None,
     check_direction(serving_direction)
     tflite_variants = check_tflite_variants(tflite_variants)
     workdir = resolve_source(workdir, checkpoint)
+    checkpoints.read_config(workdir)  # a missing config is the first thing to report
     if checkpoint and not tf.io.gfile.glob(checkpoint + ".index"):
         raise FileNotFoundError(
             f"No checkpoint at {checkpoint} ({checkpoint}.index is missing); pass a "
