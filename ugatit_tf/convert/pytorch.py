@@ -1,10 +1,11 @@
-"""Imports weights of the official PyTorch U-GAT-IT (znxlwm/UGATIT-pytorch).
+"""Imports (and exports) weights of the official PyTorch U-GAT-IT (znxlwm/UGATIT-pytorch).
 
 A PT `state_dict` (names -> arrays) fills our Keras networks: conv kernels go from
 [out, in, kh, kw] to [kh, kw, in, out], linear weights are transposed, full mode's first
 MLP weight has its rows permuted from PT's C,H,W flatten order to our H,W,C order, and
 the spectral-norm state (`weight_u`, `weight_v`) is carried over. The same transforms
-map PT gradients onto ours (they are linear), which the golden tests use.
+map PT gradients onto ours (they are linear), which the golden tests use. Every transform
+has an `.inverse`; `export_state_dict` uses them to write our weights in PT's layout.
 
 torch is optional: it is imported only to read a `.pt` file.
 """
@@ -15,22 +16,38 @@ from ugatit_tf.models.generator import UGATITGenerator
 from ugatit_tf.models.networks import OFFICIAL_NAMES
 
 
+def _with_inverse(inverse):
+    """Attaches the map back to PT's layout (used by `export_state_dict`)."""
+
+    def decorate(transform):
+        transform.inverse = inverse
+        return transform
+
+    return decorate
+
+
+@_with_inverse(lambda w: np.transpose(w, (3, 2, 0, 1)))
 def conv_kernel(w):
     return np.transpose(w, (2, 3, 1, 0))
 
 
+@_with_inverse(np.transpose)
 def dense_kernel(w):
     return np.transpose(w)
 
 
+@_with_inverse(lambda w: np.reshape(w, (1, -1, 1, 1)))
 def channel_vector(w):
+    """rho, gamma, beta: PT's [1, C, 1, 1] parameters."""
     return np.reshape(w, (-1,))
 
 
+@_with_inverse(lambda w: w)
 def identity(w):
     return w
 
 
+@_with_inverse(lambda w: np.transpose(w)[:, :, None, None])
 def conv1x1_kernel(w):
     return np.transpose(w[:, :, 0, 0])
 
@@ -39,6 +56,7 @@ def conv_power_vector(shape):
     """PT's v is laid out (in, kh, kw); ours (kh, kw, in). `shape` is the Keras kernel's."""
     kh, kw, cin, _ = shape
 
+    @_with_inverse(lambda v: np.transpose(np.reshape(v, (kh, kw, cin)), (2, 0, 1)).reshape(-1))
     def transform(v):
         return np.transpose(np.reshape(v, (cin, kh, kw)), (1, 2, 0)).reshape(-1)
 
@@ -48,6 +66,12 @@ def conv_power_vector(shape):
 def chw_flatten_kernel(height, width, channels):
     """Full mode's first MLP weight: PT flattens C,H,W; we flatten H,W,C."""
 
+    def inverse(kernel):
+        out = kernel.shape[-1]
+        kernel = np.reshape(kernel, (height, width, channels, out))
+        return np.transpose(kernel, (3, 2, 0, 1)).reshape(out, -1)
+
+    @_with_inverse(inverse)
     def transform(w):
         out = w.shape[0]
         w = np.reshape(w, (out, channels, height, width))
@@ -135,6 +159,13 @@ def name_map(net):
     return discriminator_name_map(net)
 
 
+def export_state_dict(net):
+    """The inverse of `load_state_dict`: a built network's weights as a PT `state_dict`
+    of numpy arrays (PT names and layouts, spectral-norm u/v included)."""
+    return {key: transform.inverse(np.asarray(variable.numpy()))
+            for key, (variable, transform) in name_map(net).items()}
+
+
 def load_state_dict(net, state_dict, net_name="network"):
     """Assigns a PT state_dict (name -> array or tensor) to a built Keras network.
 
@@ -150,13 +181,22 @@ def load_state_dict(net, state_dict, net_name="network"):
             f"{net_name}: the PyTorch state_dict does not match this architecture "
             f"(missing keys: {missing[:5]}, unexpected keys: {unexpected[:5]}). Check "
             f"light/full mode, num_res_blocks and the discriminator's num_layers.")
+    values = []  # all converted and checked before any is assigned
     for key, (variable, transform) in entries.items():
-        value = transform(_to_numpy(state_dict[key]))
-        if tuple(value.shape) != tuple(variable.shape):
+        raw = _to_numpy(state_dict[key])
+        try:
+            value = transform(raw)
+        except ValueError:  # a transpose or reshape that the shape does not allow
+            value = None
+        if value is None or tuple(value.shape) != tuple(variable.shape):
             raise ValueError(
-                f"{net_name}: '{key}' has shape {tuple(value.shape)} after conversion but "
-                f"the Keras variable '{variable.path}' is {tuple(variable.shape)}. Were the "
-                f"PT weights trained with another ch (base_filters) or img_size?")
+                f"{net_name}: '{key}' has shape {tuple(raw.shape)}, which does not convert "
+                f"to the shape {tuple(variable.shape)} of the Keras variable "
+                f"'{variable.path}'. Were the PT weights trained with another ch "
+                f"(base_filters) or img_size, or in "
+                f"{'full' if getattr(net, 'light', False) else 'light'} mode?")
+        values.append((variable, value))
+    for variable, value in values:
         variable.assign(value.astype(np.float32))
 
 
