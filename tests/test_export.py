@@ -386,3 +386,37 @@ def test_export_app_end_to_end(light_export, tmp_path):
         [sys.executable, os.path.join(REPO, "export.py"), f"--workdir={light_export.workdir}",
          "--serving_direction=a2c"], capture_output=True, text=True, timeout=300, env=env)
     assert bad.returncode != 0 and "serving_direction" in bad.stderr
+
+
+@pytest.mark.slow
+def test_demo_training_run_exports_end_to_end(tmp_path):
+    """train.py's demo preset for a few steps, then export.py on its work dir."""
+    if not os.path.exists(os.path.join(REPO, "train.py")):
+        pytest.skip("train.py is not there yet")
+    env = {**os.environ, "PYTHONPATH": REPO}
+    workdir = str(tmp_path / "demo")
+    train = subprocess.run(
+        [sys.executable, os.path.join(REPO, "train.py"),
+         f"--config={os.path.join(REPO, 'configs', 'demo.py')}", f"--workdir={workdir}",
+         "--config.train.iterations=4", "--config.train.save_freq=2",
+         "--config.train.print_freq=2", "--config.train.log_freq=2", "--steps_per_loop=2"],
+        capture_output=True, text=True, timeout=900, env=env, cwd=str(tmp_path))
+    assert train.returncode == 0, train.stderr[-3000:]
+    export_dir = str(tmp_path / "exports")
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "export.py"), f"--workdir={workdir}",
+         f"--export_dir={export_dir}"],
+        capture_output=True, text=True, timeout=900, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    path = os.path.join(export_dir, "demo", "1")
+    with open(os.path.join(path, export_lib.METADATA_FILE)) as f:
+        metadata = json.load(f)
+    assert metadata["source"]["step"] == 4
+    assert metadata["input"]["image_size"] == demo.get_config().model.image_size
+    for name, entry in metadata["tflite"].items():
+        tol = TOLERANCE.get(entry["variant"], INT8_LOOSE_BOUND)
+        assert entry["max_abs_error_vs_keras"] < tol, (name, entry)
+    loaded = tf.saved_model.load(path)
+    png = encode(np.full((70, 90, 3), 128, np.uint8), "PNG")
+    out = loaded.signatures["serving_default"](image_bytes=tf.constant([png]))
+    assert Image.open(io.BytesIO(out["image_bytes"].numpy()[0])).size == (90, 70)
