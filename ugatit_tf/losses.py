@@ -37,10 +37,19 @@ class LossWeights:
     cam: float = 1000.0
 
 
+_SUFFIXES = ("GA", "LA", "GB", "LB")
+
+# The names of the objectives' terms, in the order they are returned.
+DISCRIMINATOR_TERMS = tuple(f"D_ad{kind}_loss_{s}" for s in _SUFFIXES for kind in ("", "_cam"))
+GENERATOR_TERMS = (tuple(f"G_ad{kind}_loss_{s}" for s in _SUFFIXES for kind in ("", "_cam"))
+                   + tuple(f"G_{kind}_loss_{d}" for kind in ("recon", "identity", "cam")
+                           for d in "AB"))
+
+
 def _discriminators(nets):
     """(suffix, discriminator, domain) in the official order."""
-    return (("GA", nets.disc_global_a, "A"), ("LA", nets.disc_local_a, "A"),
-            ("GB", nets.disc_global_b, "B"), ("LB", nets.disc_local_b, "B"))
+    discs = (nets.disc_global_a, nets.disc_local_a, nets.disc_global_b, nets.disc_local_b)
+    return tuple(zip(_SUFFIXES, discs, "AABB"))
 
 
 def discriminator_objective(nets, real_a, real_b, weights=LossWeights(), training=True):

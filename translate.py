@@ -1,0 +1,46 @@
+"""Translates a folder of images with a trained U-GAT-IT.
+
+    python translate.py --workdir=work_dirs/demo --input_dir=my_photos --output_dir=out
+    python translate.py --workdir=work_dirs/demo --input_dir=... --direction=b2a --strips
+
+Images of any size and mode are resized to the model's size; `--keep_size` resizes the
+translations back. `--strips` also writes the official 7-tile strips with CAM heatmaps.
+"""
+
+from absl import app, flags, logging
+
+_WORKDIR = flags.DEFINE_string("workdir", None, "Training work dir (config + checkpoints).",
+                               required=True)
+_CHECKPOINT = flags.DEFINE_string("checkpoint", None, "Checkpoint prefix "
+                                  "(.../ckpt-N) [default: the latest in --workdir].")
+_INPUT_DIR = flags.DEFINE_string("input_dir", None, "Folder of images to translate "
+                                 "[default: the test split, like --phase test].")
+_OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Where to write PNGs "
+                                  "[default: <workdir>/translations].")
+_DIRECTION = flags.DEFINE_enum("direction", "a2b", ["a2b", "b2a"], "Translation direction.")
+_STRIPS = flags.DEFINE_bool("strips", False, "Also write the 7-tile strips with heatmaps.")
+_KEEP_SIZE = flags.DEFINE_bool("keep_size", False, "Resize outputs to the input's size.")
+_BATCH_SIZE = flags.DEFINE_integer("batch_size", 8, "Images per generator call.")
+
+
+def main(argv):
+    del argv
+    import os
+
+    from ugatit_tf import checkpoints, translation
+
+    output_dir = _OUTPUT_DIR.value or os.path.join(_WORKDIR.value, "translations")
+    if _INPUT_DIR.value is None:
+        translation.translate_test_split(_WORKDIR.value, output_dir, _CHECKPOINT.value,
+                                         _BATCH_SIZE.value)
+        logging.info("Wrote the test split's translations to %s", output_dir)
+        return
+    nets, config = checkpoints.load_networks(_WORKDIR.value, _CHECKPOINT.value)
+    count = translation.translate_folder(
+        nets, config.model.image_size, _INPUT_DIR.value, output_dir, _DIRECTION.value,
+        _STRIPS.value, _KEEP_SIZE.value, _BATCH_SIZE.value)
+    logging.info("Wrote %d translations to %s", count, output_dir)
+
+
+if __name__ == "__main__":
+    app.run(main)

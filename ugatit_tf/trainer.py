@@ -1,0 +1,264 @@
+"""The U-GAT-IT training loop: a compiled multi-step loop under tf.distribute.
+
+One iteration is PT's: a discriminator update on (A, B) with the fakes held constant,
+then a generator update on the same batch; rho is clipped by its constraint inside the
+generator optimizer's update. Several iterations run inside one `tf.function` call
+(`steps_per_loop`), so the host is not involved per step; logging, samples,
+checkpoints and the NaN guard run eagerly between loops.
+"""
+
+import math
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from ugatit_tf import checkpoints, data, losses, visualization
+from ugatit_tf.optimizers import TorchAdam
+from ugatit_tf.schedules import HalfConstantLinearDecay
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or Inf; the last good checkpoint is left as it was."""
+
+
+class Trainer:
+    """Owns the networks, optimizers, checkpoints and logs of one training run.
+
+    Args:
+        config: the resolved ml_collections config (see configs/default.py).
+        workdir: where config.json, checkpoints/, samples/ and tensorboard/ go.
+        strategy: a tf.distribute strategy (see `ugatit_tf.distribution`).
+        steps_per_loop: iterations per compiled call.
+        jit_compile: compile the loop with XLA.
+        is_chief: whether this worker writes samples, logs and the config.
+    """
+
+    def __init__(self, config, workdir, strategy, steps_per_loop=10, jit_compile=False,
+                 is_chief=True):
+        self.config = config
+        self.workdir = workdir
+        self.strategy = strategy
+        self.steps_per_loop = steps_per_loop
+        self.is_chief = is_chief
+        train = config.train
+        self.loss_weights = losses.LossWeights(
+            config.loss.adversarial, config.loss.cycle, config.loss.identity, config.loss.cam)
+
+        keras.utils.set_random_seed(train.seed)  # the same initial weights every run
+        with strategy.scope():
+            self.nets = checkpoints.networks_from_config(config.model)
+            self.gen_variables = [v for n in self.nets.generators for v in n.trainable_variables]
+            self.disc_variables = [v for n in self.nets.discriminators
+                                   for v in n.trainable_variables]
+            self.gen_optimizer = self._optimizer(train)
+            self.disc_optimizer = self._optimizer(train)
+            self.gen_optimizer.build(self.gen_variables)
+            self.disc_optimizer.build(self.disc_variables)
+            self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step",
+                                    aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+
+        self._iterator = None  # made at the first train() call, at the resumed step
+        self.checkpoint = checkpoints.make_checkpoint(
+            self.nets, step=self.step, gen_optimizer=self.gen_optimizer,
+            disc_optimizer=self.disc_optimizer)
+        directory = checkpoints.checkpoint_dir(workdir)
+        if not is_chief:  # other workers write to a scratch copy
+            directory = os.path.join(workdir, "tmp_worker", str(strategy.cluster_resolver
+                                                                  .task_id))
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, directory, max_to_keep=train.keep_checkpoints)
+        self._loop = tf.function(self._train_loop, jit_compile=jit_compile)
+
+    def _optimizer(self, train):
+        schedule = HalfConstantLinearDecay(train.learning_rate, train.iterations,
+                                           train.decay_flag)
+        optimizer = TorchAdam(schedule, beta_1=train.beta_1, beta_2=train.beta_2,
+                              coupled_weight_decay=train.weight_decay)
+        if keras.mixed_precision.global_policy().name == "mixed_float16":
+            # The CAM term makes the G loss ~1e3 at the start: begin with a small scale.
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer, initial_scale=16.0)
+        return optimizer
+
+    # ---- compiled part -------------------------------------------------------------
+
+    def _replica_step(self, real_a, real_b):
+        nets, weights = self.nets, self.loss_weights
+        scale = 1.0 / self.strategy.num_replicas_in_sync
+
+        with tf.GradientTape() as tape:
+            d_total, d_terms = losses.discriminator_objective(nets, real_a, real_b, weights)
+            d_loss = d_total * scale
+            d_loss = self.disc_optimizer.scale_loss(d_loss)
+        grads = tape.gradient(d_loss, self.disc_variables)
+        self.disc_optimizer.apply(grads, self.disc_variables)
+
+        with tf.GradientTape() as tape:
+            g_total, g_terms = losses.generator_objective(nets, real_a, real_b, weights)
+            g_loss = g_total * scale
+            g_loss = self.gen_optimizer.scale_loss(g_loss)
+        grads = tape.gradient(g_loss, self.gen_variables)
+        self.gen_optimizer.apply(grads, self.gen_variables)
+
+        self.step.assign_add(1)
+        metrics = {"D_loss": d_total, "G_loss": g_total, **d_terms, **g_terms}
+        return {k: tf.cast(v, tf.float32) * scale for k, v in metrics.items()}
+
+    def _train_loop(self, iterator, num_steps):
+        """Runs `num_steps` iterations; returns the last step's losses and whether every
+        step's losses were finite."""
+        all_finite = tf.constant(True)
+        names = ("D_loss", "G_loss", *losses.DISCRIMINATOR_TERMS, *losses.GENERATOR_TERMS)
+        metrics = {k: tf.zeros((), tf.float32) for k in names}
+        for _ in tf.range(num_steps):
+            real_a, real_b = next(iterator)
+            per_replica = self.strategy.run(self._replica_step, args=(real_a, real_b))
+            metrics = {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+                       for k, v in per_replica.items()}
+            finite = tf.reduce_all([tf.math.is_finite(v) for v in metrics.values()])
+            all_finite = tf.logical_and(all_finite, finite)
+        return metrics, all_finite
+
+    # ---- eager part ----------------------------------------------------------------
+
+    def restore_or_initialize(self):
+        """Resumes from the latest checkpoint of the work dir, if any; returns the step."""
+        path = self.manager.restore_or_initialize()
+        if path:
+            logging.info("Resumed from %s at step %d.", path, int(self.step.numpy()))
+        return int(self.step.numpy())
+
+    def save(self):
+        return self.manager.save(checkpoint_number=int(self.step.numpy()))
+
+    def learning_rate(self):
+        return float(self.gen_optimizer.learning_rate)
+
+    def rho_statistics(self):
+        rhos = [v.numpy() for v in self.gen_variables if v.path.endswith("/rho")]
+        rhos = np.concatenate(rhos) if rhos else np.zeros(1)
+        return {"rho/mean": float(rhos.mean()), "rho/min": float(rhos.min()),
+                "rho/max": float(rhos.max())}
+
+    def _data_iterator(self):
+        """The distributed batches, continuing the stream at the current step: the
+        data order is a function of (seed, step), so a resumed run sees what the
+        uninterrupted run would have seen."""
+        if self._iterator is None:
+            config = self.config
+            dataset = data.build_train_dataset(
+                config.data, config.model.image_size, config.data.batch_size,
+                seed=config.train.seed, skip_batches=int(self.step.numpy()))
+            options = tf.data.Options()
+            options.experimental_distribute.auto_shard_policy = (
+                tf.data.experimental.AutoShardPolicy.DATA)
+            dataset = dataset.with_options(options)
+            self._iterator = iter(self.strategy.experimental_distribute_dataset(dataset))
+        return self._iterator
+
+    def train(self, num_steps=None, on_loop_end=None):
+        """Trains until `config.train.iterations` (or `num_steps` more iterations).
+
+        Checkpoints every `save_freq` iterations and on Ctrl-C; raises
+        NonFiniteLossError (without saving) when a loss is NaN or Inf.
+
+        Args:
+            num_steps: stop after this many iterations (for tests and benchmarks).
+            on_loop_end: called as `on_loop_end(step, metrics)` after every loop.
+        """
+        train = self.config.train
+        step = int(self.step.numpy())
+        end = train.iterations if num_steps is None else min(train.iterations,
+                                                             step + num_steps)
+        saved_step = step
+        try:
+            while step < end:
+                n = min(self.steps_per_loop, end - step, _to_next(step, train.save_freq))
+                metrics, finite = self._loop(self._data_iterator(), tf.constant(n))
+                step = int(self.step.numpy())
+                if not bool(finite):
+                    raise NonFiniteLossError(
+                        f"A loss became NaN or Inf between steps {step - n} and {step}: "
+                        + ", ".join(f"{k}={float(v):.4g}" for k, v in metrics.items()
+                                    if not math.isfinite(float(v)))
+                        + f". Nothing was saved; the last good checkpoint is "
+                        f"{self.manager.latest_checkpoint}. Try a lower learning rate or "
+                        f"float32.")
+                if on_loop_end is not None:
+                    on_loop_end(step, metrics)
+                if step % train.save_freq == 0 or step == end:
+                    self.save()
+                    saved_step = step
+        except KeyboardInterrupt:
+            if int(self.step.numpy()) != saved_step:
+                logging.warning("Interrupted: saving a checkpoint at step %d.",
+                                int(self.step.numpy()))
+                self.save()
+            raise
+        return step
+
+
+def _to_next(step, every):
+    return every - step % every
+
+
+def sample_images(data_config, image_size, count=5):
+    """The first `count` test images of each domain, `{"A": [n, S, S, 3], "B": ...}`,
+    the columns of the sample grids."""
+    return {domain: np.stack([image.numpy() for image, _ in data.build_eval_dataset(
+        data_config, image_size, split="test", domain=domain).take(count)])
+        for domain in "AB"}
+
+
+class TrainingLogger:
+    """Progress bar, TensorBoard scalars and images, and the official sample grids."""
+
+    def __init__(self, trainer, eval_a, eval_b, total_steps):
+        self.trainer = trainer
+        self.config = trainer.config
+        self.samples_dir = os.path.join(trainer.workdir, "samples")
+        os.makedirs(self.samples_dir, exist_ok=True)
+        self.writer = tf.summary.create_file_writer(os.path.join(trainer.workdir,
+                                                                 "tensorboard"))
+        self.eval_a, self.eval_b = eval_a, eval_b
+        self.progbar = keras.utils.Progbar(total_steps, stateful_metrics=["D", "G", "it/s"],
+                                           unit_name="it")
+        self._last = None
+
+    def __call__(self, step, metrics):
+        now = time.perf_counter()
+        rate = None
+        if self._last is not None:
+            rate = (step - self._last[0]) / max(now - self._last[1], 1e-9)
+        self._last = (step, now)
+        values = [("D", float(metrics["D_loss"])), ("G", float(metrics["G_loss"]))]
+        if rate is not None:
+            values.append(("it/s", rate))
+        self.progbar.update(step, values=values, finalize=False)
+
+        train = self.config.train
+        if step % train.log_freq < self.trainer.steps_per_loop or step == train.iterations:
+            with self.writer.as_default(step=step):
+                for k, v in metrics.items():
+                    tf.summary.scalar(f"loss/{k}", v)
+                tf.summary.scalar("learning_rate", self.trainer.learning_rate())
+                for k, v in self.trainer.rho_statistics().items():
+                    tf.summary.scalar(k, v)
+                if rate is not None:
+                    tf.summary.scalar("iterations_per_second", rate)
+        if step % train.print_freq < self.trainer.steps_per_loop:
+            self.write_samples(step)
+
+    def write_samples(self, step):
+        nets = self.trainer.nets
+        a2b = visualization.translation_strip(self.eval_a, nets.gen_a2b, nets.gen_b2a)
+        b2a = visualization.translation_strip(self.eval_b, nets.gen_b2a, nets.gen_a2b)
+        visualization.save_png(a2b, os.path.join(self.samples_dir, f"A2B_{step:07d}.png"))
+        visualization.save_png(b2a, os.path.join(self.samples_dir, f"B2A_{step:07d}.png"))
+        with self.writer.as_default(step=step):
+            tf.summary.image("samples/A2B", a2b[None], max_outputs=1)
+            tf.summary.image("samples/B2A", b2a[None], max_outputs=1)
+        self.writer.flush()

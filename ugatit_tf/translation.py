@@ -1,0 +1,88 @@
+"""Translating images with trained generators: folders, and the test split."""
+
+import os
+
+import numpy as np
+from absl import logging
+
+from ugatit_tf import checkpoints, data, visualization
+from ugatit_tf.data import augment, decode, folders
+
+DIRECTIONS = ("a2b", "b2a")
+
+
+def generators_for(nets, direction):
+    """`(forward, backward)` generators of a direction ("a2b" or "b2a")."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"Unknown direction {direction!r}; use one of {DIRECTIONS}.")
+    if direction == "a2b":
+        return nets.gen_a2b, nets.gen_b2a
+    return nets.gen_b2a, nets.gen_a2b
+
+
+def _write(image_uint8, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    visualization.save_png(image_uint8, path)
+
+
+def translate_images(images, names, forward, backward, output_dir, strips=False,
+                     original_sizes=None):
+    """Translates `[N, S, S, 3]` images in [-1, 1] and writes one PNG per image.
+
+    Args:
+        names: output file names (their extension is replaced by .png).
+        forward, backward: the generators of the direction and of its inverse.
+        strips: also write the official 7-tile strip (with heatmaps) to `strips/`.
+        original_sizes: `(height, width)` per image to resize the outputs back to.
+    """
+    from PIL import Image
+
+    fake = forward(images)[0].numpy()
+    for i, name in enumerate(names):
+        stem = os.path.splitext(name)[0]
+        out = visualization.to_uint8(fake[i])
+        if original_sizes is not None:
+            h, w = original_sizes[i]
+            out = np.asarray(Image.fromarray(out).resize((w, h), Image.BICUBIC))
+        _write(out, os.path.join(output_dir, stem + ".png"))
+        if strips:
+            strip = visualization.translation_strip(images[i:i + 1], forward, backward)
+            _write(strip, os.path.join(output_dir, "strips", stem + ".png"))
+
+
+def translate_folder(nets, image_size, input_dir, output_dir, direction="a2b",
+                     strips=False, keep_size=False, batch_size=8):
+    """Translates every readable image in `input_dir` (others are skipped and named).
+
+    Returns:
+        The number of images written.
+    """
+    forward, backward = generators_for(nets, direction)
+    paths = folders.validate_files(folders.list_files(input_dir), input_dir)
+    for start in range(0, len(paths), batch_size):
+        batch = paths[start:start + batch_size]
+        raw = [decode.load_rgb(p) for p in batch]
+        images = np.stack([augment.eval_preprocess(r, image_size).numpy() for r in raw])
+        sizes = [r.shape[:2] for r in raw] if keep_size else None
+        translate_images(images, [os.path.basename(p) for p in batch], forward, backward,
+                         output_dir, strips, sizes)
+        logging.info("Translated %d/%d images.", min(start + batch_size, len(paths)),
+                     len(paths))
+    return len(paths)
+
+
+def translate_test_split(workdir, output_dir, checkpoint=None, batch_size=8):
+    """The official `--phase test`: both test domains, translations and 7-tile strips.
+
+    Writes `<output_dir>/A2B/*.png` and `<output_dir>/B2A/*.png` (with `strips/`).
+    """
+    nets, config = checkpoints.load_networks(workdir, checkpoint)
+    for domain, direction in (("A", "a2b"), ("B", "b2a")):
+        forward, backward = generators_for(nets, direction)
+        dataset = data.build_eval_dataset(config.data, config.model.image_size, "test",
+                                          domain).batch(batch_size)
+        out = os.path.join(output_dir, direction.upper())
+        for images, names in dataset:
+            translate_images(images.numpy(), [n.decode() for n in names.numpy()], forward,
+                             backward, out, strips=True)
+    return output_dir
