@@ -7,11 +7,14 @@
 Both domains share the colour, position, size and background distributions (a two-colour
 gradient at a random angle plus faint noise), so a translator must change shape and
 texture, not the palette: the generator's CAM attention has to find the object and the
-AdaLIN statistics have to carry the texture. Each image is rendered on demand from its own
-random stream `(seed, split, domain, index)`, so the data is deterministic, independent of
-the order it is read in and costs no memory; rendering is in normalised coordinates, so a
+AdaLIN statistics have to carry the texture. Each image is rendered from its own random
+stream `(seed, split, domain, index)`, so the data is deterministic and independent of the
+order it is rendered in; rendering is in normalised coordinates, so a
 resolution changes the sharpness, not the content.
 """
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import tensorflow as tf
@@ -98,19 +101,20 @@ def render(domain, index, resolution, seed=0, split="train"):
 
 
 def synthetic_source(split, domain, size, resolution, seed=0):
-    """The `Source` of `size` synthetic images of `domain` ("A" or "B") and `split`."""
+    """The `Source` of `size` synthetic images of `domain` ("A" or "B") and `split`.
+
+    The images are rendered up front (threads; about 1.5 ms each at 64 px, 14 ms at 256)
+    and held in memory: no Python runs inside the `tf.data` pipeline, which would make an
+    interpreter exit wait on an in-flight `tf.numpy_function`.
+    """
     if split not in _SPLITS or domain not in _DOMAINS:
         raise ValueError(f"Unknown split/domain {split!r}/{domain!r} of the synthetic data.")
-
-    def decode(index):
-        image = tf.numpy_function(
-            lambda i: render(domain, i, resolution, seed, split), [index], tf.uint8,
-            stateful=False, name="render_synthetic")
-        image.set_shape([resolution, resolution, 3])
-        return image
-
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        images = np.stack(list(pool.map(
+            lambda i: render(domain, i, resolution, seed, split), range(size))))
+    images = tf.constant(images)
     return Source(
         keys=tf.data.Dataset.range(size),
-        decode=decode,
+        decode=lambda index: tf.gather(images, index),
         names=tuple(f"{i:06d}.png" for i in range(size)),
         description=f"synthetic {split}{domain} ({size} images, seed {seed})")
