@@ -1,46 +1,40 @@
-"""Small synthetic two-domain data for the evaluation tests."""
+"""The built-in synthetic dataset, small, for the evaluation tests."""
 
 import types
 
 import numpy as np
 import pytest
 
+from ugatit_tf.data import build_eval_dataset
+
 IMAGE_SIZE = 32
-TEST_IMAGES = 48
+DATA_CONFIG = {"dataset": "synthetic", "synthetic_size": 2000, "synthetic_test_size": 48}
 
 
-def _image(rng, domain, size):
-    # Stand-in until ugatit_tf.data lands: A = plain disks, B = striped squares.
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    img = rng.uniform(-0.8, -0.2, 3)[None, None] + 0.1 * rng.normal(size=(size, size, 3))
-    cx, cy = rng.uniform(0.3, 0.7, 2)
-    r = rng.uniform(0.15, 0.3)
-    color = rng.uniform(0.2, 1.0, 3)
-    if domain == "A":
-        mask = (xx - cx) ** 2 + (yy - cy) ** 2 < r**2
-        img[mask] = color
-    else:
-        mask = (abs(xx - cx) < r) & (abs(yy - cy) < r)
-        stripes = (np.sin(xx * size * 0.8) > 0)[..., None]
-        img[mask] = np.where(stripes, color, -color)[mask]
-    return np.clip(img, -1, 1).astype(np.float32)
-
-
-def train_batches(batch_size=16, seed=0):
-    rng = np.random.default_rng(seed)
-    while True:
-        yield tuple(np.stack([_image(rng, d, IMAGE_SIZE) for _ in range(batch_size)])
-                    for d in "AB")
+_test_cache = {}
 
 
 def test_arrays(domain):
-    rng = np.random.default_rng({"A": 101, "B": 202}[domain])
-    return np.stack([_image(rng, domain, IMAGE_SIZE) for _ in range(TEST_IMAGES)])
+    if domain not in _test_cache:
+        dataset = build_eval_dataset(DATA_CONFIG, IMAGE_SIZE, "test", domain)
+        _test_cache[domain] = np.stack([image for image, _ in dataset.as_numpy_iterator()])
+    return _test_cache[domain]
 
 
 @pytest.fixture(scope="session")
 def synthetic():
-    """Training batches, test arrays and the classifier cache key of the test data."""
+    """The test data set-up, its test images as arrays, the classifier settings."""
     return types.SimpleNamespace(
-        image_size=IMAGE_SIZE, train_batches=train_batches, test_arrays=test_arrays,
-        key={"dataset": "synthetic-test", "image_size": IMAGE_SIZE}, steps=150)
+        image_size=IMAGE_SIZE, data_config=DATA_CONFIG,
+        test_arrays=test_arrays, classifier_options={"steps": 300, "input_size": 32})
+
+
+@pytest.fixture(scope="session")
+def classifier_cache(tmp_path_factory, synthetic):
+    """A directory holding the domain classifier of the test data, trained once."""
+    from ugatit_tf.evaluation import domain_classifier
+
+    cache = str(tmp_path_factory.mktemp("classifier"))
+    domain_classifier.classifier_for_dataset(
+        synthetic.data_config, synthetic.image_size, cache, **synthetic.classifier_options)
+    return cache

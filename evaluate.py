@@ -1,0 +1,73 @@
+"""Scores a trained model's translations of the test set, per direction.
+
+    python evaluate.py --workdir=work_dirs/demo
+    python evaluate.py --workdir=work_dirs/demo \
+        --inception_weights=inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5
+    python evaluate.py --saved_model=exports/demo/1 --dataset=synthetic
+
+prints a table and writes `<workdir>/eval/metrics.json`: the domain classifier's
+translation accuracy and KID on its features (offline, trained on trainA/trainB and cached
+in `<workdir>/eval/`), and KID x100 +- std and FID on Inception-v3 features when ImageNet
+Inception weights are available (see `ugatit_tf/evaluation/` for the conventions).
+"""
+
+from absl import app, flags
+
+from ugatit_tf.data import DatasetError
+from ugatit_tf.evaluation import domain_classifier, evaluator, metrics, pipeline
+from ugatit_tf.evaluation.inception import InceptionWeightsError
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("workdir", None, "Training work dir (config.json + checkpoints/).")
+flags.DEFINE_string("checkpoint", None,
+                    "Checkpoint prefix (.../checkpoints/ckpt-N); default: the latest one.")
+flags.DEFINE_string("saved_model", None,
+                    "An exported SavedModel dir (a2b/b2a signatures) instead of --workdir.")
+flags.DEFINE_string("dataset", None,
+                    "Override the dataset: folder name under --data_root, tfds:<name> or "
+                    "synthetic; default: the work dir's.")
+flags.DEFINE_string("data_root", None, "Override the folder datasets' root.")
+flags.DEFINE_integer("image_size", None, "Test image size; default: the model's.")
+flags.DEFINE_list("metrics", None,
+                  f"Any of {', '.join(evaluator.ALL_METRICS)}; default: all that can run "
+                  "(KID/FID only with Inception weights).")
+flags.DEFINE_string("inception_weights", None,
+                    "Path to the ImageNet InceptionV3 no-top weights (.h5) for KID/FID; "
+                    "default: the Keras cache (~/.keras/models) if it holds them.")
+flags.DEFINE_integer("batch_size", 16, "Images per generator / feature-extractor call.")
+flags.DEFINE_string("output", None, "JSON path; default: <eval_dir>/metrics.json.")
+flags.DEFINE_string("eval_dir", None,
+                    "Cache of the domain classifier and default output dir; default "
+                    "<workdir>/eval (<saved_model>_eval).")
+flags.DEFINE_integer("classifier_steps", domain_classifier.DEFAULT_STEPS,
+                     "Domain classifier training steps (retrained when this changes).")
+flags.DEFINE_integer("classifier_input_size", domain_classifier.DEFAULT_INPUT_SIZE,
+                     "Images are resized to this side for the domain classifier.")
+flags.DEFINE_integer("kid_subsets", metrics.KID_NUM_SUBSETS, "KID: number of subsets.")
+flags.DEFINE_integer("kid_subset_size", metrics.KID_MAX_SUBSET_SIZE,
+                     "KID: maximum subset size (capped by the smaller image set).")
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    try:
+        payload, path = pipeline.run(
+            workdir=FLAGS.workdir, checkpoint=FLAGS.checkpoint, saved_model=FLAGS.saved_model,
+            dataset=FLAGS.dataset, data_root=FLAGS.data_root, image_size=FLAGS.image_size,
+            metric_names=FLAGS.metrics, inception_weights=FLAGS.inception_weights,
+            batch_size=FLAGS.batch_size, output=FLAGS.output, eval_dir=FLAGS.eval_dir,
+            classifier_steps=FLAGS.classifier_steps,
+            classifier_input_size=FLAGS.classifier_input_size,
+            kid_subsets=FLAGS.kid_subsets, kid_subset_size=FLAGS.kid_subset_size)
+    except (pipeline.EvaluationError, InceptionWeightsError, DatasetError) as e:
+        raise SystemExit(f"evaluate.py: {e}") from None
+    print()
+    print(evaluator.format_table(payload))
+    for note in payload["notes"]:
+        print(f"\nNote: {note}")
+    print(f"\nWrote {path}")
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,98 @@
+"""The evaluator on synthetic data with stand-in translators and a random Inception."""
+
+import json
+
+import numpy as np
+import pytest
+
+from ugatit_tf.evaluation import domain_classifier as dc
+from ugatit_tf.evaluation import evaluator
+from ugatit_tf.evaluation.translators import Translators
+
+
+@pytest.fixture(scope="module")
+def classifier(classifier_cache, synthetic):
+    model, _ = dc.classifier_for_dataset(synthetic.data_config, synthetic.image_size,
+                                         classifier_cache, **synthetic.classifier_options)
+    return model
+
+
+def oracle(target_images):
+    """A "translator" returning real target-domain images, batch by batch."""
+    position = [0]
+
+    def translate(batch):
+        start = position[0] % len(target_images)
+        position[0] += len(batch)
+        return np.take(target_images, range(start, start + len(batch)), axis=0, mode="wrap")
+
+    return translate
+
+
+def run(translators, synthetic, **kwargs):
+    test = {d: (lambda d=d: list(synthetic.test_arrays(d))) for d in "AB"}
+    return evaluator.evaluate(test, translators, batch_size=16, progress=False,
+                              kid_options={"num_subsets": 10}, **kwargs)
+
+
+def test_real_target_images_score_high_and_identity_low(classifier, synthetic):
+    metrics = ("accuracy", "classifier_kid")
+    good = run(Translators(a2b=oracle(synthetic.test_arrays("B")),
+                           b2a=oracle(synthetic.test_arrays("A"))),
+               synthetic, metric_names=metrics, classifier=classifier)
+    identity = Translators(a2b=lambda x: x, b2a=lambda x: x)
+    bad = run(identity, synthetic, metric_names=metrics, classifier=classifier)
+    for d in ("a2b", "b2a"):
+        assert good[d]["translation_accuracy"] >= 0.75
+        assert good[d]["translation_accuracy"] == good[d]["real_target_accuracy"]
+        assert bad[d]["translation_accuracy"] <= 0.25
+        assert bad[d]["translation_accuracy"] == bad[d]["source_as_target"]
+        assert good[d]["num_translated"] == synthetic.test_arrays("A").shape[0]
+        good_kid, bad_kid = good[d]["classifier_kid_x100"], bad[d]["classifier_kid_x100"]
+        assert abs(good_kid["mean"]) < 0.1 * bad_kid["mean"]
+    assert "kid_x100" not in good["a2b"] and "fid" not in good["a2b"]
+
+
+class PooledPixels:
+    """A fast stand-in for `inception.InceptionFeatures`: 4x4-pooled pixels (48-d).
+
+    Inception itself is tested in test_inception.py; FID on 2048-d features costs a
+    minute of `sqrtm` on 2 cores, too slow for this plumbing test.
+    """
+
+    def __call__(self, images):
+        x = np.asarray(images)
+        n, h, w, c = x.shape
+        return x.reshape(n, 4, h // 4, 4, w // 4, c).mean((2, 4)).reshape(n, -1)
+
+
+def test_inception_metrics_plumbing(synthetic):
+    rng = np.random.default_rng(0)
+    noisy = lambda x: np.clip(x + rng.normal(0, 0.5, x.shape), -1, 1).astype(np.float32)
+    kwargs = dict(metric_names=("kid", "fid"), inception=PooledPixels())
+    good = run(Translators(a2b=oracle(synthetic.test_arrays("B")), b2a=noisy), synthetic,
+               **kwargs)
+    assert set(good["a2b"]) == {"num_translated", "num_real_target", "kid_x100", "fid"}
+    assert abs(good["a2b"]["fid"]) < 1e-6 < 0.1 < good["b2a"]["fid"]
+    assert good["a2b"]["kid_x100"]["mean"] < 0.1 * good["b2a"]["kid_x100"]["mean"]
+
+
+def test_table_and_json(tmp_path):
+    results = {d: {"num_translated": 3, "num_real_target": 4, "translation_accuracy": 0.5,
+                   "kid_x100": {"mean": 1.234, "std": 0.1}} for d in ("a2b", "b2a")}
+    table = evaluator.format_table(results)
+    assert "50.0%" in table and "1.23±0.10" in table and "FID" not in table
+    assert len(table.splitlines()) == 4
+    path = tmp_path / "sub" / "metrics.json"
+    evaluator.write_json(str(path), results)
+    assert json.loads(path.read_text()) == results
+
+
+def test_bad_requests_are_explained():
+    with pytest.raises(ValueError, match="choose from"):
+        evaluator.parse_metrics("accuracy,is")
+    translators = Translators(a2b=lambda x: x, b2a=lambda x: x)
+    with pytest.raises(ValueError, match="domain classifier"):
+        evaluator.evaluate({}, translators, metric_names="accuracy")
+    with pytest.raises(ValueError, match="Inception"):
+        evaluator.evaluate({}, translators, metric_names="fid")

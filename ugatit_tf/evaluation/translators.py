@@ -1,0 +1,77 @@
+"""The two translation directions, from a training work dir or an exported SavedModel."""
+
+import dataclasses
+import os
+from collections.abc import Callable
+
+import tensorflow as tf
+
+from ugatit_tf import checkpoints
+
+DIRECTIONS = ("a2b", "b2a")
+
+
+@dataclasses.dataclass
+class Translators:
+    """`a2b` and `b2a` map float32 batches `[N, S, S, 3]` in [-1, 1] to translated batches."""
+
+    a2b: Callable
+    b2a: Callable
+
+    def __getitem__(self, direction):
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}.")
+        return getattr(self, direction)
+
+
+def _generator_fn(gen):
+    return tf.function(lambda x: gen(x, training=False)[0], reduce_retracing=True)
+
+
+def from_networks(nets):
+    """Translators calling the generators of a `UGATITNetworks` in inference mode."""
+    return Translators(a2b=_generator_fn(nets.gen_a2b), b2a=_generator_fn(nets.gen_b2a))
+
+
+def from_workdir(workdir, checkpoint=None):
+    """Translators from a training work dir; returns `(translators, config)`."""
+    if not os.path.isdir(workdir):
+        raise FileNotFoundError(
+            f"--workdir={workdir} does not exist: pass the directory given to train.py.")
+    nets, config = checkpoints.load_networks(workdir, checkpoint)
+    return from_networks(nets), config
+
+
+def _signature_fn(loaded, name, path):
+    if name not in loaded.signatures:
+        raise ValueError(f"{path} has no {name!r} signature (it has "
+                         f"{sorted(loaded.signatures)}): export it with export.py.")
+    fn = loaded.signatures[name]
+    _, kwargs = fn.structured_input_signature
+    if len(kwargs) != 1:
+        raise ValueError(f"Signature {name!r} of {path} takes {sorted(kwargs)}; expected "
+                         "one image input.")
+    (arg,) = kwargs
+
+    def translate(images):
+        outputs = fn(**{arg: tf.cast(images, tf.float32)})
+        if "image" in outputs:
+            return outputs["image"]
+        images_out = [v for v in outputs.values() if v.shape.rank == 4 and v.shape[-1] == 3]
+        if len(images_out) != 1:
+            raise ValueError(f"Signature {name!r} of {path} returns {sorted(outputs)}; "
+                             "cannot tell which output is the translated image.")
+        return images_out[0]
+
+    translate.saved_model = loaded  # the signature's variables live as long as `loaded`
+    return translate
+
+
+def from_saved_model(path):
+    """Translators from a SavedModel exported with `a2b` / `b2a` signatures."""
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"--saved_model={path} does not exist: pass the directory "
+                                "written by export.py.")
+    loaded = tf.saved_model.load(path)
+    return Translators(a2b=_signature_fn(loaded, "a2b", path),
+                       b2a=_signature_fn(loaded, "b2a", path))
