@@ -71,6 +71,7 @@ def main(argv):
     import keras
 
     from ugatit_tf import checkpoints, distribution
+    from ugatit_tf.data import DatasetError
     from ugatit_tf.trainer import NonFiniteLossError, Trainer, TrainingLogger, sample_images
 
     config = resolve_config()
@@ -86,17 +87,21 @@ def main(argv):
     strategy = distribution.get_strategy(_STRATEGY.value)
     is_chief = getattr(strategy.extended, "should_checkpoint", True)
     check_resumable(workdir, config)
-    if is_chief:
-        checkpoints.write_config(workdir, config)
     logging.info("Config:\n%s", config)
 
     trainer = Trainer(config, workdir, strategy, steps_per_loop=_STEPS_PER_LOOP.value,
                       jit_compile=_XLA.value, is_chief=is_chief)
-    start = trainer.restore_or_initialize()
+    try:
+        start = trainer.restore_or_initialize()
+        samples = sample_images(config.data, config.model.image_size)
+    except DatasetError as e:
+        logging.error("%s", e)
+        sys.exit(2)
+    if is_chief:
+        checkpoints.write_config(workdir, config)
     if start >= config.train.iterations:
         logging.info("%s is already trained to %d iterations.", workdir, start)
         return
-    samples = sample_images(config.data, config.model.image_size)
     logger = TrainingLogger(trainer, samples["A"], samples["B"], config.train.iterations)
     logger.write_samples(start)
     try:

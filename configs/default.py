@@ -25,7 +25,11 @@ def get_config():
     config.data.data_root = "dataset"
     config.data.batch_size = 1  # global batch, split over replicas
     config.data.shuffle_buffer = 1000
-    config.data.synthetic_size = 1000  # images per domain of the built-in dataset
+    config.data.synthetic_size = 1000  # training images per domain of the built-in data
+    config.data.synthetic_test_size = 100
+    config.data.synthetic_seed = 0
+    config.data.tfds_data_dir = ""  # "" = $TFDS_DATA_DIR or ~/tensorflow_datasets
+    config.data.tfds_download = True  # False: fail at once offline instead of waiting
 
     config.loss = ml_collections.ConfigDict()
     config.loss.adversarial = 1.0  # --adv_weight

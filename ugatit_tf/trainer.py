@@ -125,10 +125,12 @@ class Trainer:
     # ---- eager part ----------------------------------------------------------------
 
     def restore_or_initialize(self):
-        """Resumes from the latest checkpoint of the work dir, if any; returns the step."""
+        """Resumes from the latest checkpoint of the work dir, if any, and opens the
+        data stream at that step (so bad data is reported now); returns the step."""
         path = self.manager.restore_or_initialize()
         if path:
             logging.info("Resumed from %s at step %d.", path, int(self.step.numpy()))
+        self._data_iterator()
         return int(self.step.numpy())
 
     def save(self):
