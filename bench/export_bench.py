@@ -84,6 +84,7 @@ def tflite_invoker(path, image, threads):
 def main(argv):
     del argv
     logging.set_verbosity(logging.INFO)
+    load_at_start = os.getloadavg()[0]  # other jobs on the machine skew the latencies
     config = light.get_config().model
     size = config.image_size
     images, jpeg = load_images(FLAGS.data_dir, FLAGS.num_images, size)
@@ -142,7 +143,9 @@ def main(argv):
         print(f"{r['model']:48s} {cell(r['file_mb'], 8, '.2f')} "
               f"{cell(r['max_err'], 9, '.2e')} {cell(r['mean_err'], 9, '.2e')} "
               f"{r['latency_ms']:8.1f}")
-    print(f"\nExport (SavedModel + 6 TFLite files): {export_seconds:.0f} s")
+    print(f"\nExport (SavedModel + 6 TFLite files): {export_seconds:.0f} s; 1-min load "
+          f"average {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end "
+          f"on {os.cpu_count()} CPUs")
 
     results = {
         "command": "python bench/export_bench.py --data_dir=<dataset>/ants2bees/testA",
@@ -155,7 +158,7 @@ def main(argv):
         "rows": rows,
         "export_seconds": export_seconds,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "load_average_1min_at_end": os.getloadavg()[0],
+                    "load_average_1min": [load_at_start, os.getloadavg()[0]],
                     "tensorflow": tf.__version__},
     }
     os.makedirs(os.path.dirname(FLAGS.output), exist_ok=True)

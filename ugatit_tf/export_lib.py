@@ -424,7 +424,8 @@ def readme_text(metadata):
         outs = ", ".join(f"{k}: {t}{s}" for k, (t, s) in sig["outputs"].items())
         lines.append(f"  {name} ({sig['direction']}): {ins} -> {outs}")
     if metadata["tflite"]:
-        lines += ["", "TFLite files (builtin ops only; signature key = direction):"]
+        lines += ["", "TFLite files (builtin ops only; signature key = direction, input "
+                      "'images'). They do not check the input size: send the size above."]
         for name, entry in metadata["tflite"].items():
             err = entry.get("max_abs_error_vs_keras")
             lines.append(f"  {name}: {entry['bytes'] / 2**20:.2f} MB"
