@@ -16,6 +16,8 @@ def get_strategy(name="auto"):
     """
     if name not in STRATEGIES:
         raise ValueError(f"Unknown strategy '{name}'; choose one of {STRATEGIES}.")
+    if name == "multi_worker":  # must come before anything initialises the runtime
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         name = "mirrored" if len(gpus) > 1 else "one_device"
@@ -23,6 +25,4 @@ def get_strategy(name="auto"):
         devices = [d.name for d in gpus] or [
             d.name for d in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices)
-    if name == "multi_worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
     return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
