@@ -40,6 +40,7 @@ def one_device():
     return tf.distribute.OneDeviceStrategy("/cpu:0")
 
 
+@pytest.mark.slow
 def test_mirrored_step_equals_single_device_step(tmp_path):
     """Two replicas with a batch of 1 each give the weights of one device with 2."""
     config = tiny_config()
@@ -52,11 +53,12 @@ def test_mirrored_step_equals_single_device_step(tmp_path):
     single.train(num_steps=1)
     moved = max(float(np.max(np.abs(x - y))) for x, y in zip(weights(single), before))
     assert moved > 1e-6  # the step did something
-    # Float32 sums in another order (all-reduce of per-replica gradients): 1e-5 of
-    # Adam's ~lr-sized steps.
+    # The all-reduce sums per-replica gradients in another order than one device's
+    # batch reduction: float32 rounding only, 1% of Adam's ~1e-4 (lr) first step.
     assert_same_weights(weights(mirrored), weights(single), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_resumed_run_equals_uninterrupted_run(tmp_path):
     config = tiny_config(iterations=8)
     straight = Trainer(config, str(tmp_path / "a"), one_device(), steps_per_loop=2)
@@ -107,6 +109,7 @@ def test_nan_loss_stops_and_keeps_last_checkpoint(tmp_path):
     with pytest.raises(NonFiniteLossError, match="NaN or Inf"):
         trainer.train()
     assert trainer.manager.latest_checkpoint == good
-    restored = Trainer(config, str(tmp_path), one_device())
-    assert restored.restore_or_initialize() == 4
-    assert all(np.all(np.isfinite(w)) for w in weights(restored))
+    assert int(trainer.step.numpy()) == 6  # the failed loop ran, nothing was saved
+    trainer.checkpoint.restore(good).assert_existing_objects_matched()
+    assert int(trainer.step.numpy()) == 4
+    assert all(np.all(np.isfinite(w)) for w in weights(trainer))
