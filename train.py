@@ -113,6 +113,8 @@ def main(argv):
         logging.warning("Stopped at step %d; run the same command to resume.",
                         int(trainer.step.numpy()))
         sys.exit(130)
+    finally:
+        trainer.close()
     logging.info("Done: %d iterations. Checkpoints in %s, samples in %s.",
                  config.train.iterations, checkpoints.checkpoint_dir(workdir),
                  logger.samples_dir)

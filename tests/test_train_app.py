@@ -102,3 +102,25 @@ def test_kill_9_leaves_a_loadable_latest_checkpoint(tmp_path):
         proc.wait()
     nets, _ = checkpoints.load_networks(str(workdir))
     assert all(np.all(np.isfinite(v.numpy())) for _, n in nets.items() for v in n.variables)
+
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.mark.slow
+def test_train_on_real_folder_dataset(tmp_path):
+    """The issue's integration run: a small preset on ../shared/data/ants2bees (which
+    holds a palette PNG and images of mixed sizes)."""
+    assert (SHARED_DATA / "ants2bees").is_dir(), f"{SHARED_DATA} is missing"
+    workdir = tmp_path / "ants"
+    result = run("train.py", *TINY, "--dataset=ants2bees", f"--data_root={SHARED_DATA}",
+                 f"--workdir={workdir}", "--config.train.iterations=4")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert tf_checkpoint_step(workdir) == 4
+    assert (workdir / "samples" / "A2B_0000004.png").is_file()
+
+
+def tf_checkpoint_step(workdir):
+    import tensorflow as tf
+    reader = tf.train.load_checkpoint(str(workdir / "checkpoints"))
+    return int(reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"))

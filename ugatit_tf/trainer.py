@@ -133,6 +133,10 @@ class Trainer:
         self._data_iterator()
         return int(self.step.numpy())
 
+    def close(self):
+        """Drops the data stream (its decoding threads) before the program exits."""
+        self._iterator = None
+
     def save(self):
         return self.manager.save(checkpoint_number=int(self.step.numpy()))
 
