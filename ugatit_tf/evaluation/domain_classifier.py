@@ -1,7 +1,8 @@
 """A small CNN that tells domain A from domain B: an offline translation metric.
 
-Trained in seconds to minutes on a CPU on the training images (trainA labelled 0, trainB
-labelled 1), it gives two numbers for a translation direction, say A->B:
+Trained in seconds to minutes on a CPU on the training images (trainA, trainB, and a
+third class "neither" made from them by `neither_images`), it gives two numbers for a
+translation direction, say A->B:
 
 * **translation accuracy**: the share of translated test images A->B that the classifier
   assigns to B (and B->A outputs assigned to A). It asks "does the output carry the
@@ -14,16 +15,17 @@ Limits, to read the numbers honestly:
 * The classifier only knows what separates A from B *in its training data*; it says
   nothing about image quality, realism or whether the content of the input is preserved.
   A generator that pastes a texture typical of B onto every output can score 100%.
-* Images unlike both domains (noise, blank or broken outputs) are classified arbitrarily:
-  a broken generator can score anywhere between 0% and 100%. Read the accuracy together
-  with the classifier KID, the KID/FID and the sample images.
+* Images unlike both domains should land in "neither" (an untrained generator scores
+  ~0%), but that class is built from a few corruptions (noise, blends, blur, random
+  filters); other failure modes may still be assigned to A or B. Read the accuracy
+  together with the classifier KID, the Inception KID/FID and the sample images.
 * The ceiling is the classifier's own accuracy on the real test images (reported as
   `real_target_accuracy`); the floor, the share of *untranslated* source images already
-  classified as the target (`source_as_target`). A translation accuracy near the ceiling
-  means the classifier cannot tell translations from real target images by their label.
-* It is trained from scratch on the training split at a low resolution: on small or
-  hard datasets (e.g. ants vs bees, ~120 images per domain) its own accuracy is modest,
-  and scores are only comparable between models evaluated with the same cached classifier.
+  classified as the target (`source_as_target`).
+* It is trained from scratch at a low resolution (64 px by default): on small or hard
+  datasets (ants vs bees, ~120 training images per domain) its own accuracy is modest,
+  and scores are only comparable between models evaluated with the same cached
+  classifier (same data, image size, steps and seed).
 """
 
 import json
