@@ -76,6 +76,7 @@ def test_inception_metrics_plumbing(synthetic):
     assert set(good["a2b"]) == {"num_translated", "num_real_target", "kid_x100", "fid"}
     assert abs(good["a2b"]["fid"]) < 1e-6 < 0.1 < good["b2a"]["fid"]
     assert good["a2b"]["kid_x100"]["mean"] < 0.1 * good["b2a"]["kid_x100"]["mean"]
+    assert good["a2b"]["kid_x100"]["subset_size"] == len(synthetic.test_arrays("B"))
 
 
 def test_table_and_json(tmp_path):

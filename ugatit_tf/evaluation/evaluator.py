@@ -63,7 +63,10 @@ def _source_pass(images, translate, extractors, batch_size, total, description, 
 
 def _kid_dict(real, fake, kid_options):
     mean, std = metrics.kid(real, fake, **kid_options)
-    return {"mean": 100.0 * mean, "std": 100.0 * std}
+    # With both sets no larger than the subset size, every subset is the whole set: std 0.
+    size = min(len(real), len(fake),
+               kid_options.get("max_subset_size", metrics.KID_MAX_SUBSET_SIZE))
+    return {"mean": 100.0 * mean, "std": 100.0 * std, "subset_size": size}
 
 
 def evaluate(test_images, translators, metric_names=ALL_METRICS, classifier=None,
