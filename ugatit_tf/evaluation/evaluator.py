@@ -37,7 +37,7 @@ def parse_metrics(names):
 class DomainFeatures:
     """What is computed from one test set (domain X): for its real and translated images."""
 
-    real: dict  # extractor name -> [N, D] features, plus "logit" -> [N]
+    real: dict  # extractor name -> [N, D] features ("logit": classifier logits [N, 3])
     translated: dict
 
 
