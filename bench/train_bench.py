@@ -1,0 +1,259 @@
+"""Training-step benchmark against the official PyTorch figures (issue 6).
+
+    python bench/train_bench.py                      # every row, with and without XLA
+    python bench/train_bench.py --rows=light16_128 --xla=off --steps=5
+
+One iteration is the real compiled step of `ugatit_tf.trainer.Trainer` (its `_loop`:
+D update, then G update, on the same batch) under OneDeviceStrategy on the CPU, batch 1,
+float32, fed from an iterator over one constant random batch repeated (no data
+pipeline work). Each (row, XLA) runs in a fresh subprocess, so its peak RSS
+(`ru_maxrss`: model, optimizer state, graph and step memory) is its own.
+
+Reported per row: ms/iter (median over `--repeats` timed calls of `--steps` iterations
+each, after one warm-up call that traces and runs a step), images/s (4 images per
+iteration: real A and B in, and their translations), GFLOP per iteration counted once
+from the graph of one traced step (TF's registered flop statistics of every
+Conv2D / Conv2DBackprop* / MatMul / elementwise op, summed by `tf.compat.v1.profiler`;
+convolutions and matmuls are > 99% of it), achieved GFLOP/s, peak RSS, and the
+1-minute load average before and after the row (the machine may be shared: numbers
+taken at a load above the core count are unreliable).
+
+Prints a table and writes bench/results/train_bench.json.
+"""
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from absl import app, flags
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# Reference: the official PyTorch code on this machine kind (issue 6).
+ROWS = {
+    # name: (light, ch, image size, default timed steps, PT ms/iter, PT peak GiB, PT GFLOP)
+    "light16_128": (True, 16, 128, 5, 702, 0.90, 45.9),
+    "light32_128": (True, 32, 128, 3, 2870, 1.83, 176.7),
+    "light64_128": (True, 64, 128, 2, 8695, 4.78, 692.9),
+    "light64_256": (True, 64, 256, 1, 48335, 9.24, 2797),
+    "full64_256": (False, 64, 256, 1, None, 20.6, 2810),
+}
+
+FLAGS = flags.FLAGS
+flags.DEFINE_list("rows", list(ROWS), f"Rows to run, of {list(ROWS)}.")
+flags.DEFINE_enum("xla", "both", ["off", "on", "both"], "Compile the step with XLA.")
+flags.DEFINE_integer("steps", None, "Iterations per timed call (default: per row).")
+flags.DEFINE_integer("repeats", None, "Timed calls (default 3 at 128 px, 2 at 256 px).")
+flags.DEFINE_bool("count_flops", True, "Count the FLOPs of one step from its graph.")
+flags.DEFINE_string("dtype", "float32", "Keras dtype policy: float32 or mixed_bfloat16.")
+flags.DEFINE_string("output", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                           "results", "train_bench.json"),
+                    "JSON results file ('' to skip writing).")
+flags.DEFINE_integer("inter_op_threads", 0, "tf.config.threading inter-op threads "
+                     "(0: TF's default).")
+flags.DEFINE_integer("intra_op_threads", 0, "tf.config.threading intra-op threads "
+                     "(0: TF's default).")
+flags.DEFINE_string("child", None, "Internal: run one row in this process.")
+flags.DEFINE_bool("child_xla", False, "Internal.")
+
+
+def peak_rss_gib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+
+
+def _cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def make_config(light, ch, size):
+    from configs import default
+
+    config = default.get_config()
+    config.model.light = light
+    config.model.base_filters = ch
+    config.model.image_size = size
+    config.train.iterations = 1_000_000
+    return config
+
+
+def count_gflops(trainer, real_a, real_b):
+    """GFLOP of one iteration, from the graph of one traced replica step."""
+    import tensorflow as tf
+
+    fn = tf.function(trainer._replica_step).get_concrete_function(real_a, real_b)
+    options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    profile = tf.compat.v1.profiler.profile(fn.graph, options=options)
+    return profile.total_float_ops / 1e9
+
+
+def run_child(name, xla):
+    """Measures one row in this process; prints one JSON line."""
+    import keras
+    import tensorflow as tf
+
+    from ugatit_tf import losses
+    from ugatit_tf.trainer import Trainer
+
+    if FLAGS.inter_op_threads:
+        tf.config.threading.set_inter_op_parallelism_threads(FLAGS.inter_op_threads)
+    if FLAGS.intra_op_threads:
+        tf.config.threading.set_intra_op_parallelism_threads(FLAGS.intra_op_threads)
+    light, ch, size, steps, *_ = ROWS[name]
+    steps = FLAGS.steps or steps
+    repeats = FLAGS.repeats or (3 if size <= 128 else 2)
+    if FLAGS.dtype != "float32":
+        keras.mixed_precision.set_global_policy(FLAGS.dtype)
+    load_before = os.getloadavg()[0]
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    with tempfile.TemporaryDirectory() as workdir:
+        trainer = Trainer(make_config(light, ch, size), workdir, strategy,
+                          steps_per_loop=steps)
+        rng = tf.random.Generator.from_seed(0)
+        real_a = rng.uniform((1, size, size, 3), -1.0, 1.0)
+        real_b = rng.uniform((1, size, size, 3), -1.0, 1.0)
+        if xla:
+            # The trainer's loop reads its iterator inside the compiled function, which
+            # XLA cannot compile: compile the replica step in a loop over the constants.
+            @tf.function(jit_compile=True)
+            def loop(num_steps):
+                metrics = {k: tf.zeros(()) for k in ("D_loss", "G_loss",
+                                                      *losses.DISCRIMINATOR_TERMS,
+                                                      *losses.GENERATOR_TERMS)}
+                for _ in tf.range(num_steps):
+                    metrics = strategy.run(trainer._replica_step, args=(real_a, real_b))
+                finite = tf.reduce_all([tf.math.is_finite(v) for v in metrics.values()])
+                return metrics, finite
+        else:
+            iterator = iter(tf.data.Dataset.from_tensors((real_a, real_b)).repeat())
+            loop = lambda n: trainer._loop(iterator, n)  # noqa: E731
+
+        start = time.perf_counter()
+        metrics, _ = loop(tf.constant(1))
+        float(metrics["G_loss"])
+        first_s = time.perf_counter() - start
+        times = []
+        cpu_start = _cpu_seconds()
+        for _ in range(repeats):
+            start = time.perf_counter()
+            metrics, finite = loop(tf.constant(steps))
+            float(metrics["G_loss"])  # waits for the loop
+            times.append((time.perf_counter() - start) / steps)
+        cpu_per_iter = (_cpu_seconds() - cpu_start) / (repeats * steps)
+        peak = peak_rss_gib()
+        gflop = count_gflops(trainer, real_a, real_b) if FLAGS.count_flops else None
+    ms = 1000 * statistics.median(times)
+    result = {
+        "row": name, "light": light, "ch": ch, "image_size": size, "xla": xla,
+        "dtype": FLAGS.dtype, "steps_per_call": steps, "timed_calls": repeats,
+        "ms_per_iter": ms, "ms_per_iter_min": 1000 * min(times),
+        "images_per_s": 4 * 1000 / ms, "cpu_s_per_iter": cpu_per_iter,
+        "first_call_s": first_s,
+        "gflop_per_iter": gflop,
+        "gflop_per_s": None if gflop is None else gflop / (ms / 1000),
+        "peak_rss_gib": peak, "finite": bool(finite),
+        "load_1min_before": load_before, "load_1min_after": os.getloadavg()[0],
+    }
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def fmt(value, spec, width):
+    return format("-" if value is None else format(value, spec), f">{width}")
+
+
+def main(argv):
+    del argv
+    if FLAGS.child:
+        run_child(FLAGS.child, FLAGS.child_xla)
+        return
+    unknown = set(FLAGS.rows) - set(ROWS)
+    if unknown:
+        raise app.UsageError(f"Unknown rows {sorted(unknown)}; choose from {list(ROWS)}.")
+    xlas = {"off": [False], "on": [True], "both": [False, True]}[FLAGS.xla]
+    results = []
+    for name in FLAGS.rows:
+        for xla in xlas:
+            cmd = [sys.executable, os.path.abspath(__file__), f"--child={name}",
+                   f"--child_xla={xla}", f"--dtype={FLAGS.dtype}",
+                   f"--count_flops={FLAGS.count_flops}",
+                   f"--inter_op_threads={FLAGS.inter_op_threads}",
+                   f"--intra_op_threads={FLAGS.intra_op_threads}"]
+            if FLAGS.steps:
+                cmd.append(f"--steps={FLAGS.steps}")
+            if FLAGS.repeats:
+                cmd.append(f"--repeats={FLAGS.repeats}")
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            lines = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+            if proc.returncode or not lines:
+                tail = "\n".join(proc.stderr.splitlines()[-15:])
+                print(f"{name} xla={xla}: failed (exit {proc.returncode})\n{tail}",
+                      flush=True)
+                results.append({"row": name, "xla": xla, "error": tail[-2000:]})
+                continue
+            result = json.loads(lines[-1][len("RESULT "):])
+            _, _, _, _, pt_ms, pt_gib, pt_gflop = ROWS[name]
+            result.update(pt_ms_per_iter=pt_ms, pt_peak_rss_gib=pt_gib,
+                          pt_gflop_per_iter=pt_gflop,
+                          speedup_vs_pt=None if pt_ms is None else pt_ms / result["ms_per_iter"])
+            results.append(result)
+            print(f"{name} xla={xla}: {result['ms_per_iter']:.0f} ms/iter, "
+                  f"{result['peak_rss_gib']:.2f} GiB, load {result['load_1min_before']:.2f}"
+                  f"->{result['load_1min_after']:.2f}", flush=True)
+
+    print(f"\nU-GAT-IT training step, batch 1, {FLAGS.dtype}, "
+          f"{os.cpu_count()} CPUs, TF compiled step\n")
+    print(f"{'row':12s} {'XLA':>4s} {'ms/iter':>9s} {'PT ms':>7s} {'speedup':>7s} "
+          f"{'img/s':>6s} {'CPU s':>6s} {'GFLOP':>7s} {'GFLOP/s':>8s} {'RSS GiB':>8s} "
+          f"{'PT GiB':>7s} {'load':>5s}")
+    for r in results:
+        if "error" in r:
+            print(f"{r['row']:12s} {str(r['xla']):>4s}  failed")
+            continue
+        print(f"{r['row']:12s} {'on' if r['xla'] else 'off':>4s} "
+              f"{fmt(r['ms_per_iter'], '.0f', 9)} {fmt(r['pt_ms_per_iter'], 'd', 7)} "
+              f"{fmt(r['speedup_vs_pt'], '.2f', 7)} {fmt(r['images_per_s'], '.2f', 6)} "
+              f"{fmt(r['cpu_s_per_iter'], '.2f', 6)} "
+              f"{fmt(r['gflop_per_iter'], '.1f', 7)} {fmt(r['gflop_per_s'], '.1f', 8)} "
+              f"{fmt(r['peak_rss_gib'], '.2f', 8)} {fmt(r['pt_peak_rss_gib'], '.2f', 7)} "
+              f"{max(r['load_1min_before'], r['load_1min_after']):5.2f}")
+
+    if FLAGS.output:
+        import tensorflow as tf
+
+        record = {
+            "command": "python bench/train_bench.py " + " ".join(
+                a for a in sys.argv[1:] if not a.startswith("--output")),
+            "dtype": FLAGS.dtype,
+            "inter_op_threads": FLAGS.inter_op_threads,
+            "intra_op_threads": FLAGS.intra_op_threads,
+            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "processor": _cpu_model(), "tensorflow": tf.__version__},
+            "rows": results,
+        }
+        os.makedirs(os.path.dirname(FLAGS.output), exist_ok=True)
+        with open(FLAGS.output, "w") as f:
+            json.dump(record, f, indent=2)
+        print(f"Wrote {FLAGS.output}")
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+if __name__ == "__main__":
+    app.run(main)
