@@ -58,8 +58,17 @@ def discriminator_objective(nets, real_a, real_b, weights=LossWeights(), trainin
     Returns:
         `(total, terms)`: the scalar loss and a dict of its official terms.
     """
-    fake = {"A": ops.stop_gradient(nets.gen_b2a(real_b)[0]),
-            "B": ops.stop_gradient(nets.gen_a2b(real_a)[0])}
+    fake_a = ops.stop_gradient(nets.gen_b2a(real_b)[0])
+    fake_b = ops.stop_gradient(nets.gen_a2b(real_a)[0])
+    return discriminator_objective_on_fakes(nets, real_a, real_b, fake_a, fake_b, weights,
+                                            training)
+
+
+def discriminator_objective_on_fakes(nets, real_a, real_b, fake_a, fake_b,
+                                     weights=LossWeights(), training=True):
+    """`discriminator_objective` with the fakes given (`gen_b2a(real_b)` and
+    `gen_a2b(real_a)`); they are held constant."""
+    fake = {"A": ops.stop_gradient(fake_a), "B": ops.stop_gradient(fake_b)}
     real = {"A": real_a, "B": real_b}
     terms = {}
     for suffix, disc, domain in _discriminators(nets):
@@ -77,12 +86,64 @@ def generator_objective(nets, real_a, real_b, weights=LossWeights(), training=Tr
     Returns:
         `(total, terms)`: the scalar loss and a dict of its official terms.
     """
-    fake_a2b, cam_a2b, _ = nets.gen_a2b(real_a)
-    fake_b2a, cam_b2a, _ = nets.gen_b2a(real_b)
-    fake_a2b2a, _, _ = nets.gen_b2a(fake_a2b)
-    fake_b2a2b, _, _ = nets.gen_a2b(fake_b2a)
-    fake_a2a, cam_a2a, _ = nets.gen_b2a(real_a)
-    fake_b2b, cam_b2b, _ = nets.gen_a2b(real_b)
+    translations = generator_translations(nets, real_a, real_b)
+    return generator_objective_on_translations(nets, real_a, real_b, translations, weights,
+                                               training)
+
+
+def generator_translations(nets, real_a, real_b, batched=False):
+    """The six generator calls of one iteration, in PT's order.
+
+    Args:
+        batched: make each generator's two calls on real images (translation and
+            identity) one call on both batches concatenated: four calls instead of
+            six. Instance and layer norms are per sample, so the images are the same
+            function; the summation order of weight gradients and of oneDNN's
+            convolutions changes, so results differ from the unbatched calls by
+            float rounding (tests/test_losses_fused.py checks them against PT's
+            numbers).
+
+    Returns:
+        A dict of `(image, cam_logit)` pairs: `a2b`, `b2a` (the fakes), `a2b2a`, `b2a2b`
+        (the cycles), `a2a`, `b2b` (the identities).
+    """
+    if batched:
+        n = ops.shape(real_a)[0]
+        images_a2b, cams_a2b, _ = nets.gen_a2b(ops.concatenate([real_a, real_b], axis=0))
+        images_b2a, cams_b2a, _ = nets.gen_b2a(ops.concatenate([real_b, real_a], axis=0))
+        fake_a2b, fake_b2b = images_a2b[:n], images_a2b[n:]
+        cam_a2b, cam_b2b = cams_a2b[:n], cams_a2b[n:]
+        fake_b2a, fake_a2a = images_b2a[:n], images_b2a[n:]
+        cam_b2a, cam_a2a = cams_b2a[:n], cams_b2a[n:]
+        fake_a2b2a, cam_a2b2a, _ = nets.gen_b2a(fake_a2b)
+        fake_b2a2b, cam_b2a2b, _ = nets.gen_a2b(fake_b2a)
+    else:
+        fake_a2b, cam_a2b, _ = nets.gen_a2b(real_a)
+        fake_b2a, cam_b2a, _ = nets.gen_b2a(real_b)
+        fake_a2b2a, cam_a2b2a, _ = nets.gen_b2a(fake_a2b)
+        fake_b2a2b, cam_b2a2b, _ = nets.gen_a2b(fake_b2a)
+        fake_a2a, cam_a2a, _ = nets.gen_b2a(real_a)
+        fake_b2b, cam_b2b, _ = nets.gen_a2b(real_b)
+    return {"a2b": (fake_a2b, cam_a2b), "b2a": (fake_b2a, cam_b2a),
+            "a2b2a": (fake_a2b2a, cam_a2b2a), "b2a2b": (fake_b2a2b, cam_b2a2b),
+            "a2a": (fake_a2a, cam_a2a), "b2b": (fake_b2b, cam_b2b)}
+
+
+def generator_objective_on_translations(nets, real_a, real_b, translations,
+                                        weights=LossWeights(), training=True):
+    """`generator_objective` with the generator calls already made
+    (`generator_translations`): the discriminator calls on the fakes and the terms.
+
+    A training step can translate once, use the fakes for the discriminator update,
+    and then call this (under the same tape) with the updated discriminators: the
+    same losses and gradients as PT's loop, with two generator forward passes fewer.
+    """
+    fake_a2b, cam_a2b = translations["a2b"]
+    fake_b2a, cam_b2a = translations["b2a"]
+    fake_a2b2a, _ = translations["a2b2a"]
+    fake_b2a2b, _ = translations["b2a2b"]
+    fake_a2a, cam_a2a = translations["a2a"]
+    fake_b2b, cam_b2b = translations["b2b"]
 
     fake = {"A": fake_b2a, "B": fake_a2b}
     terms = {}

@@ -86,26 +86,41 @@ class Trainer:
     # ---- compiled part -------------------------------------------------------------
 
     def _replica_step(self, real_a, real_b):
+        """PT's iteration: a D update with the fakes held constant, then a G update on
+        the same batch with the updated D.
+
+        The generators are not updated in between, so the fakes of the D update are
+        the G update's: the six generator calls run once, first, under the G tape
+        (PT runs two of them twice), the D update runs with that tape paused, and the
+        D calls of the G loss follow it. Same losses and gradients as the reference
+        objectives in that order (tests/test_losses_fused.py).
+        """
         nets, weights = self.nets, self.loss_weights
         scale = 1.0 / self.strategy.num_replicas_in_sync
 
-        with tf.GradientTape() as tape:
-            d_total, d_terms = losses.discriminator_objective(nets, real_a, real_b, weights)
-            d_loss = d_total * scale
-            d_loss = self.disc_optimizer.scale_loss(d_loss)
-        grads = tape.gradient(d_loss, self.disc_variables)
-        self.disc_optimizer.apply(grads, self.disc_variables)
-
-        with tf.GradientTape() as tape:
-            g_total, g_terms = losses.generator_objective(nets, real_a, real_b, weights)
-            g_loss = g_total * scale
-            g_loss = self.gen_optimizer.scale_loss(g_loss)
-        grads = tape.gradient(g_loss, self.gen_variables)
+        with tf.GradientTape() as gen_tape:
+            translations = losses.generator_translations(nets, real_a, real_b)
+            with gen_tape.stop_recording():
+                d_total, d_terms, d_grads = self._disc_gradients(
+                    real_a, real_b, translations["b2a"][0], translations["a2b"][0], scale)
+                self.disc_optimizer.apply(d_grads, self.disc_variables)
+            g_total, g_terms = losses.generator_objective_on_translations(
+                nets, real_a, real_b, translations, weights)
+            g_loss = self.gen_optimizer.scale_loss(g_total * scale)
+        grads = gen_tape.gradient(g_loss, self.gen_variables)
         self.gen_optimizer.apply(grads, self.gen_variables)
 
         self.step.assign_add(1)
         metrics = {"D_loss": d_total, "G_loss": g_total, **d_terms, **g_terms}
         return {k: tf.cast(v, tf.float32) * scale for k, v in metrics.items()}
+
+    def _disc_gradients(self, real_a, real_b, fake_a, fake_b, scale):
+        """The D loss on given fakes (held constant), its terms and D's gradients."""
+        with tf.GradientTape() as tape:
+            d_total, d_terms = losses.discriminator_objective_on_fakes(
+                self.nets, real_a, real_b, fake_a, fake_b, self.loss_weights)
+            d_loss = self.disc_optimizer.scale_loss(d_total * scale)
+        return d_total, d_terms, tape.gradient(d_loss, self.disc_variables)
 
     def _train_loop(self, iterator, num_steps):
         """Runs `num_steps` iterations; returns the last step's losses and whether every
