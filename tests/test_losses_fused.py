@@ -97,21 +97,29 @@ def reference_step(trainer, real_a, real_b):
     return d_total, g_total
 
 
-def test_trainer_step_equals_reference_step(tmp_path):
+@pytest.mark.parametrize("batched", [False, True])
+def test_trainer_step_equals_reference_step(tmp_path, monkeypatch, batched):
+    """Unbatched: bitwise equal. Batched (what light models use): float rounding."""
+    monkeypatch.setattr(Trainer, "_batch_translations", property(lambda self: batched))
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
     fused = Trainer(tiny_config(), str(tmp_path / "f"), strategy)
     reference = Trainer(tiny_config(), str(tmp_path / "r"), strategy)
+    check = (np.testing.assert_array_equal if not batched else
+             lambda a, b, msg="": np.testing.assert_allclose(a, b, rtol=1e-5, err_msg=msg))
     rng = np.random.default_rng(0)
     for _ in range(2):  # the second step runs with updated weights and Adam moments
         real_a, real_b = (tf.constant(rng.uniform(-1, 1, (2, 32, 32, 3)), tf.float32)
                           for _ in range(2))
         metrics = strategy.run(fused._replica_step, args=(real_a, real_b))
         d_total, g_total = strategy.run(reference_step, args=(reference, real_a, real_b))
-        np.testing.assert_array_equal(float(metrics["D_loss"]), float(d_total))
-        np.testing.assert_array_equal(float(metrics["G_loss"]), float(g_total))
+        check(float(metrics["D_loss"]), float(d_total))
+        check(float(metrics["G_loss"]), float(g_total))
     for (_, a), (_, b) in zip(fused.nets.items(), reference.nets.items(), strict=True):
         for v, w in zip(a.variables, b.variables, strict=True):
-            np.testing.assert_array_equal(v.numpy(), w.numpy(), v.path)
+            if batched:  # Adam turns rounding-level gradient changes into steps <= lr
+                np.testing.assert_allclose(v.numpy(), w.numpy(), atol=3e-4, err_msg=v.path)
+            else:
+                np.testing.assert_array_equal(v.numpy(), w.numpy(), v.path)
 
 
 LIGHT_FILES = [p for p in FILES if "light" in p.stem]

@@ -99,7 +99,8 @@ class Trainer:
         scale = 1.0 / self.strategy.num_replicas_in_sync
 
         with tf.GradientTape() as gen_tape:
-            translations = losses.generator_translations(nets, real_a, real_b)
+            translations = losses.generator_translations(
+                nets, real_a, real_b, batched=self._batch_translations)
             with gen_tape.stop_recording():
                 d_total, d_terms, d_grads = self._disc_gradients(
                     real_a, real_b, translations["b2a"][0], translations["a2b"][0], scale)
@@ -113,6 +114,12 @@ class Trainer:
         self.step.assign_add(1)
         metrics = {"D_loss": d_total, "G_loss": g_total, **d_terms, **g_terms}
         return {k: tf.cast(v, tf.float32) * scale for k, v in metrics.items()}
+
+    @property
+    def _batch_translations(self):
+        """Batch each generator's translation and identity calls: light models only
+        (see `losses.generator_translations` and tests/test_losses_fused.py)."""
+        return bool(self.nets.gen_a2b.light)
 
     def _disc_gradients(self, real_a, real_b, fake_a, fake_b, scale):
         """The D loss on given fakes (held constant), its terms and D's gradients."""
