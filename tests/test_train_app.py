@@ -124,3 +124,16 @@ def tf_checkpoint_step(workdir):
     import tensorflow as tf
     reader = tf.train.load_checkpoint(str(workdir / "checkpoints"))
     return int(reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flag", ["--xla", "--mixed_precision=bfloat16",
+                                  "--mixed_precision=float16"])
+def test_train_options_run(tmp_path, flag):
+    workdir = tmp_path / "w"
+    result = run("train.py", *TINY, f"--workdir={workdir}", "--config.train.iterations=4",
+                 flag)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert tf_checkpoint_step(workdir) == 4
+    nets, _ = checkpoints.load_networks(str(workdir))
+    assert all(np.all(np.isfinite(v.numpy())) for _, n in nets.items() for v in n.variables)

@@ -33,7 +33,7 @@ class Trainer:
         workdir: where config.json, checkpoints/, samples/ and tensorboard/ go.
         strategy: a tf.distribute strategy (see `ugatit_tf.distribution`).
         steps_per_loop: iterations per compiled call.
-        jit_compile: compile the loop with XLA.
+        jit_compile: compile the training step with XLA.
         is_chief: whether this worker writes samples, logs and the config.
     """
 
@@ -71,7 +71,11 @@ class Trainer:
                                                                   .task_id))
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, directory, max_to_keep=train.keep_checkpoints)
-        self._loop = tf.function(self._train_loop, jit_compile=jit_compile)
+        # XLA compiles the step only: the loop around it reads the data iterator,
+        # which has no XLA kernel.
+        self._step = (tf.function(self._replica_step, jit_compile=True) if jit_compile
+                      else self._replica_step)
+        self._loop = tf.function(self._train_loop)
 
     def _optimizer(self, train):
         schedule = HalfConstantLinearDecay(train.learning_rate, train.iterations,
@@ -137,7 +141,7 @@ class Trainer:
         metrics = {k: tf.zeros((), tf.float32) for k in names}
         for _ in tf.range(num_steps):
             real_a, real_b = next(iterator)
-            per_replica = self.strategy.run(self._replica_step, args=(real_a, real_b))
+            per_replica = self.strategy.run(self._step, args=(real_a, real_b))
             metrics = {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
                        for k, v in per_replica.items()}
             finite = tf.reduce_all([tf.math.is_finite(v) for v in metrics.values()])
