@@ -81,6 +81,12 @@ class SpectralNormBase(keras.layers.Layer):
 
     def normalized_kernel(self, training=False):
         """W / sigma in float32, running (and storing) a power iteration if training."""
+        kernel, sigma = self._kernel_and_sigma(training)
+        return kernel / sigma
+
+    def _kernel_and_sigma(self, training):
+        """The raw kernel W and sigma(W), running (and storing) a power iteration if
+        training."""
         kernel = ops.convert_to_tensor(self.kernel)
         matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))  # [fan_in, out] = W^T
         u, v = ops.convert_to_tensor(self.sn_u), ops.convert_to_tensor(self.sn_v)
@@ -93,7 +99,7 @@ class SpectralNormBase(keras.layers.Layer):
             self.sn_v.assign(v)
             u, v = ops.stop_gradient(u), ops.stop_gradient(v)
         sigma = ops.sum(u * ops.matmul(v, matrix))
-        return kernel / sigma
+        return kernel, sigma
 
     def _add_bias(self, x):
         if self.bias is None:
@@ -146,10 +152,20 @@ class SpectralNormConv2D(SpectralNormBase):
         self._build_weights((k, k, input_shape[-1], self.filters))
 
     def call(self, inputs, training=False):
-        kernel = ops.cast(self.normalized_kernel(training), self.compute_dtype)
-        x = ops.conv(ops.cast(inputs, self.compute_dtype), kernel, strides=self.strides,
+        kernel, sigma = self._kernel_and_sigma(training)
+        inputs = ops.cast(inputs, self.compute_dtype)
+        out_shape = self.compute_output_shape(inputs.shape)
+        if None in out_shape or math.prod(out_shape) >= math.prod(kernel.shape):
+            kernel = ops.cast(kernel / sigma, self.compute_dtype)
+            return self._add_bias(ops.conv(inputs, kernel, strides=self.strides,
+                                           padding="valid"))
+        # conv(x, W / sigma) == conv(x, W) / sigma: divide whichever is smaller. The
+        # deep layers' kernels are far larger than their outputs (4x4x1024x2048 against
+        # 2x2x2048 at 128 px), and dividing the kernel costs several kernel-sized
+        # temporaries per call in the backward pass.
+        x = ops.conv(inputs, ops.cast(kernel, self.compute_dtype), strides=self.strides,
                      padding="valid")
-        return self._add_bias(x)
+        return self._add_bias(x / ops.cast(sigma, self.compute_dtype))
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
