@@ -96,6 +96,11 @@ def light_export(tmp_path_factory):
     return get_export(tmp_path_factory, "light")
 
 
+@pytest.fixture(scope="module")
+def full_export(tmp_path_factory):
+    return get_export(tmp_path_factory, "full")
+
+
 def sizes_to_check(export):
     """The training size, plus in light mode a size it was not trained at."""
     return [(SIZE, SIZE)] + ([(48, 40)] if export.light else [])
@@ -240,11 +245,9 @@ def test_light_size_not_multiple_of_4_is_rejected(light_export):
         light_export.loaded.signatures["a2b"](images=tf.zeros([1, 30, 32, 3]))
 
 
-def test_full_signature_has_fixed_size(export):
-    if export.light:
-        pytest.skip("light mode takes any multiple of 4")
+def test_full_signature_has_fixed_size(full_export):
     with pytest.raises(tf.errors.InvalidArgumentError, match=f"{SIZE}x{SIZE} images only"):
-        export.loaded.signatures["a2b"](images=tf.zeros([1, 2 * SIZE, 2 * SIZE, 3]))
+        full_export.loaded.signatures["a2b"](images=tf.zeros([1, 2 * SIZE, 2 * SIZE, 3]))
 
 
 # --- TFLite ----------------------------------------------------------------------------
@@ -391,8 +394,6 @@ def test_export_app_end_to_end(light_export, tmp_path):
 @pytest.mark.slow
 def test_demo_training_run_exports_end_to_end(tmp_path):
     """train.py's demo preset for a few steps, then export.py on its work dir."""
-    if not os.path.exists(os.path.join(REPO, "train.py")):
-        pytest.skip("train.py is not there yet")
     env = {**os.environ, "PYTHONPATH": REPO}
     workdir = str(tmp_path / "demo")
     train = subprocess.run(

@@ -1,7 +1,6 @@
 """Both pipelines: shapes, dtype, range, unpaired shuffling, determinism, real data."""
 
 import numpy as np
-import pytest
 from conftest import SHARED_DATA, data_config, solid, write_folder_dataset
 from PIL import Image
 
@@ -93,8 +92,7 @@ def test_skip_batches_continues_the_stream(toy_dataset):
 
 def test_shared_ants2bees():
     root = SHARED_DATA
-    if not (root / "ants2bees").is_dir():
-        pytest.skip(f"shared real test data not found at {root / 'ants2bees'}")
+    assert (root / "ants2bees").is_dir(), f"shared real test data not found at {root}"
     config = data_config(dataset="ants2bees", data_root=str(root))
     for real_a, real_b in build_train_dataset(config, 64, 8).take(3):
         _check_images(real_a.numpy(), (8, 64, 64, 3))

@@ -109,8 +109,7 @@ def test_check_image(tmp_path):
 
 def test_shared_palette_gif_becomes_rgb():
     path = SHARED_DATA / "ants2bees" / "trainA" / "imageNotFound.gif"
-    if not path.exists():
-        pytest.skip(f"shared test data not found at {path}")
+    assert path.exists(), f"shared test data not found at {path}"
     assert Image.open(path).mode == "P"
     rgb = decode.load_rgb(str(path))
     assert rgb.ndim == 3 and rgb.shape[2] == 3 and rgb.dtype == np.uint8
