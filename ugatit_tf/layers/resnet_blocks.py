@@ -22,8 +22,42 @@ def _check_filters(filters):
         raise ValueError(f"filters must be a positive int, got {filters!r}.")
 
 
+class _ResidualBlock(keras.layers.Layer):
+    """`x + norm2(conv2(pad(ReLU(norm1(conv1(pad(x)))))))`, 3x3 convs without bias.
+
+    Subclasses set `norm_class`; extra call arguments are passed to both norms.
+    """
+
+    norm_class = None
+
+    def __init__(self, filters, **kwargs):
+        super().__init__(**kwargs)
+        _check_filters(filters)
+        self.filters = filters
+        self.pad = ReflectionPad2D(1, dtype=self.dtype_policy, name="pad")
+        self.conv1 = conv2d(filters, 3, name="conv1", dtype=self.dtype_policy)
+        self.norm1 = self.norm_class(dtype=self.dtype_policy, name="norm1")
+        self.conv2 = conv2d(filters, 3, name="conv2", dtype=self.dtype_policy)
+        self.norm2 = self.norm_class(dtype=self.dtype_policy, name="norm2")
+
+    def build(self, input_shape):
+        padded = (input_shape[0], None, None, input_shape[-1])
+        self.conv1.build(padded)
+        self.conv2.build(padded)
+        self.norm1.build(input_shape)
+        self.norm2.build(input_shape)
+
+    def _residual(self, inputs, *norm_args):
+        x = ops.relu(self.norm1(self.conv1(self.pad(inputs)), *norm_args))
+        x = self.norm2(self.conv2(self.pad(x)), *norm_args)
+        return inputs + x
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters}
+
+
 @keras.saving.register_keras_serializable(package="ugatit_tf")
-class ResnetBlock(keras.layers.Layer):
+class ResnetBlock(_ResidualBlock):
     """`x + IN(conv(ReLU(IN(conv(x)))))` with reflection-padded 3x3 convs, no biases.
 
     Args:
@@ -38,35 +72,17 @@ class ResnetBlock(keras.layers.Layer):
     Reference: UGATIT-pytorch `networks.py`, `ResnetBlock(use_bias=False)`.
     """
 
-    def __init__(self, filters, **kwargs):
-        super().__init__(**kwargs)
-        _check_filters(filters)
-        self.filters = filters
-        self.pad = ReflectionPad2D(1, dtype=self.dtype_policy, name="pad")
-        self.conv1 = conv2d(filters, 3, name="conv1", dtype=self.dtype_policy)
-        self.norm1 = InstanceNorm(dtype=self.dtype_policy, name="norm1")
-        self.conv2 = conv2d(filters, 3, name="conv2", dtype=self.dtype_policy)
-        self.norm2 = InstanceNorm(dtype=self.dtype_policy, name="norm2")
-
-    def build(self, input_shape):
-        padded = (input_shape[0], None, None, input_shape[-1])
-        self.conv1.build(padded)
-        self.conv2.build(padded)
+    norm_class = InstanceNorm
 
     def call(self, inputs):
-        x = ops.relu(self.norm1(self.conv1(self.pad(inputs))))
-        x = self.norm2(self.conv2(self.pad(x)))
-        return inputs + x
+        return self._residual(inputs)
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters}
-
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
-class ResnetAdaLINBlock(keras.layers.Layer):
+class ResnetAdaLINBlock(_ResidualBlock):
     """`x + AdaLIN(conv(ReLU(AdaLIN(conv(x)))))`; gamma and beta come from the MLP.
 
     Args:
@@ -82,31 +98,11 @@ class ResnetAdaLINBlock(keras.layers.Layer):
     Reference: UGATIT-pytorch `networks.py`, `ResnetAdaILNBlock`.
     """
 
-    def __init__(self, filters, **kwargs):
-        super().__init__(**kwargs)
-        _check_filters(filters)
-        self.filters = filters
-        self.pad = ReflectionPad2D(1, dtype=self.dtype_policy, name="pad")
-        self.conv1 = conv2d(filters, 3, name="conv1", dtype=self.dtype_policy)
-        self.norm1 = AdaLIN(dtype=self.dtype_policy, name="norm1")
-        self.conv2 = conv2d(filters, 3, name="conv2", dtype=self.dtype_policy)
-        self.norm2 = AdaLIN(dtype=self.dtype_policy, name="norm2")
-
-    def build(self, input_shape):
-        padded = (input_shape[0], None, None, input_shape[-1])
-        self.conv1.build(padded)
-        self.conv2.build(padded)
-        self.norm1.build(input_shape)
-        self.norm2.build(input_shape)
+    norm_class = AdaLIN
 
     def call(self, inputs, gamma, beta):
-        x = ops.relu(self.norm1(self.conv1(self.pad(inputs)), gamma, beta))
-        x = self.norm2(self.conv2(self.pad(x)), gamma, beta)
-        return inputs + x
+        return self._residual(inputs, gamma, beta)
 
     def compute_output_shape(self, inputs_shape, gamma_shape=None, beta_shape=None):
         # Keras matches these names to the call arguments: `<argument>_shape`.
         return inputs_shape
-
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters}
