@@ -36,6 +36,10 @@ _MIXED_PRECISION = flags.DEFINE_enum(
 _XLA = flags.DEFINE_bool("xla", False, "Compile the training loop with XLA.")
 _STEPS_PER_LOOP = flags.DEFINE_integer(
     "steps_per_loop", 10, "Iterations per compiled call (logging granularity).")
+_INTER_OP_THREADS = flags.DEFINE_integer(
+    "inter_op_threads", None, "Ops run concurrently [default: 1 without a GPU, where two "
+    "ops competing for the cores made a step ~1.5x slower (bench/RESULTS.md); TF's "
+    "default with GPUs].")
 
 
 def resolve_config():
@@ -82,6 +86,13 @@ def main(argv):
         logging.info("Wrote translations to %s", out)
         return
 
+    import tensorflow as tf
+
+    threads = _INTER_OP_THREADS.value
+    if threads is None and not tf.config.list_physical_devices("GPU"):
+        threads = 1
+    if threads is not None:
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
     if _MIXED_PRECISION.value:
         keras.mixed_precision.set_global_policy(f"mixed_{_MIXED_PRECISION.value}")
     strategy = distribution.get_strategy(_STRATEGY.value)
