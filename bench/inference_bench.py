@@ -3,7 +3,8 @@
     python bench/inference_bench.py
 
 Complements bench/export_bench.py (which measures the exported files' errors on real
-photos and needs a data folder): this one needs no data, runs on one fixed random
+photos and needs a data folder; its timing helpers are repeated here because importing
+it would define its flags twice): this one needs no data, runs on one fixed random
 batch-1 input, and compares every way of running one generator with the official
 PyTorch figure (759 ms/image, no grad, same machine kind; issue 6):
 Keras eager call, Keras `tf.function` (with and without XLA), the exported SavedModel
@@ -16,6 +17,7 @@ bench/results/inference_bench.json with the 1-minute load average around each ro
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -25,9 +27,6 @@ import tensorflow as tf
 from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from export_bench import median_ms, tflite_invoker  # noqa: E402
 
 from configs import light  # noqa: E402
 from ugatit_tf import export_lib  # noqa: E402
@@ -38,14 +37,47 @@ PT_MS = 759.0
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("runs", 10, "Timed runs per row (after one warm-up run).")
 flags.DEFINE_integer("threads", 2, "LiteRT interpreter threads.")
+flags.DEFINE_integer("inter_op_threads", 1, "tf.config.threading inter-op threads for "
+                     "the TF rows (0: TF's default, one per core).")
 flags.DEFINE_list("variants", ["float32", "float16"], "TFLite variants to export and time.")
 flags.DEFINE_string("output", os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                            "results", "inference_bench.json"),
                     "JSON results file ('' to skip writing).")
 
 
+def median_ms(fn, runs):
+    """Median wall time of `runs` calls after one warm-up call (as export_bench.py)."""
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def tflite_invoker(path, image, threads):
+    """One batch-1 LiteRT call: set the input, invoke, read the outputs."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=path, num_threads=threads)
+    inp = interpreter.get_input_details()[0]
+    interpreter.resize_tensor_input(inp["index"], image.shape)
+    interpreter.allocate_tensors()
+    outputs = interpreter.get_output_details()
+
+    def run():
+        interpreter.set_tensor(inp["index"], image)
+        interpreter.invoke()
+        return [interpreter.get_tensor(o["index"]) for o in outputs]
+
+    return run
+
+
 def main(argv):
     del argv
+    if FLAGS.inter_op_threads:
+        tf.config.threading.set_inter_op_parallelism_threads(FLAGS.inter_op_threads)
     config = light.get_config().model
     size = config.image_size
     gens = [UGATITGenerator(config.base_filters, config.num_res_blocks, size, config.light,
@@ -106,7 +138,8 @@ def main(argv):
         record = {
             "command": "python bench/inference_bench.py",
             "config": config.to_dict(), "generator_parameters": params,
-            "runs": FLAGS.runs, "litert_threads": FLAGS.threads, "pt_ms": PT_MS,
+            "runs": FLAGS.runs, "litert_threads": FLAGS.threads,
+            "inter_op_threads": FLAGS.inter_op_threads, "pt_ms": PT_MS,
             "export_seconds": export_s, "rows": rows,
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "tensorflow": tf.__version__},

@@ -6,7 +6,8 @@
 One iteration is the real compiled step of `ugatit_tf.trainer.Trainer` (its `_loop`:
 D update, then G update, on the same batch) under OneDeviceStrategy on the CPU, batch 1,
 float32, fed from an iterator over one constant random batch repeated (no data
-pipeline work). Each (row, XLA) runs in a fresh subprocess, so its peak RSS
+pipeline work); `--xla=on` builds the Trainer with `jit_compile=True` (XLA compiles
+its replica step). Each (row, XLA) runs in a fresh subprocess, so its peak RSS
 (`ru_maxrss`: model, optimizer state, graph and step memory) is its own.
 
 Reported per row: ms/iter (median over `--repeats` timed calls of `--steps` iterations
@@ -14,9 +15,11 @@ each, after one warm-up call that traces and runs a step), images/s (4 images pe
 iteration: real A and B in, and their translations), GFLOP per iteration counted once
 from the graph of one traced step (TF's registered flop statistics of every
 Conv2D / Conv2DBackprop* / MatMul / elementwise op, summed by `tf.compat.v1.profiler`;
-convolutions and matmuls are > 99% of it), achieved GFLOP/s, peak RSS, and the
-1-minute load average before and after the row (the machine may be shared: numbers
-taken at a load above the core count are unreliable).
+the convolutions are nearly all of it), achieved GFLOP/s, CPU seconds per iteration,
+peak RSS, and the 1-minute load average before and after the row (the machine may be
+shared: numbers taken at a load above ~1.3 on 2 cores are unreliable).
+`--inter_op_threads` defaults to 1: one op at a time on all cores (TF's default runs
+one op per core concurrently, ~1.5x slower here; see bench/RESULTS.md).
 
 Prints a table and writes bench/results/train_bench.json.
 """
@@ -64,6 +67,8 @@ flags.DEFINE_float("max_data_gib", 0.0, "Cap each child's data segment (RLIMIT_D
                    "anonymous memory included) so that a row too big for the machine "
                    "fails instead of pushing a shared machine into swap or the OOM "
                    "killer; 0: no cap.")
+flags.DEFINE_bool("merge", False, "Update the rows of an existing --output file (same "
+                  "row, XLA and dtype) and keep its others.")
 flags.DEFINE_string("child", None, "Internal: run one row in this process.")
 flags.DEFINE_bool("child_xla", False, "Internal.")
 
@@ -111,7 +116,6 @@ def run_child(name, xla):
     import keras
     import tensorflow as tf
 
-    from ugatit_tf import losses
     from ugatit_tf.trainer import Trainer
 
     if FLAGS.inter_op_threads:
@@ -127,25 +131,12 @@ def run_child(name, xla):
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
     with tempfile.TemporaryDirectory() as workdir:
         trainer = Trainer(make_config(light, ch, size), workdir, strategy,
-                          steps_per_loop=steps)
+                          steps_per_loop=steps, jit_compile=xla)
         rng = tf.random.Generator.from_seed(0)
         real_a = rng.uniform((1, size, size, 3), -1.0, 1.0)
         real_b = rng.uniform((1, size, size, 3), -1.0, 1.0)
-        if xla:
-            # The trainer's loop reads its iterator inside the compiled function, which
-            # XLA cannot compile: compile the replica step in a loop over the constants.
-            @tf.function(jit_compile=True)
-            def loop(num_steps):
-                metrics = {k: tf.zeros(()) for k in ("D_loss", "G_loss",
-                                                      *losses.DISCRIMINATOR_TERMS,
-                                                      *losses.GENERATOR_TERMS)}
-                for _ in tf.range(num_steps):
-                    metrics = strategy.run(trainer._replica_step, args=(real_a, real_b))
-                finite = tf.reduce_all([tf.math.is_finite(v) for v in metrics.values()])
-                return metrics, finite
-        else:
-            iterator = iter(tf.data.Dataset.from_tensors((real_a, real_b)).repeat())
-            loop = lambda n: trainer._loop(iterator, n)  # noqa: E731
+        iterator = iter(tf.data.Dataset.from_tensors((real_a, real_b)).repeat())
+        loop = lambda n: trainer._loop(iterator, n)  # noqa: E731
 
         start = time.perf_counter()
         metrics, _ = loop(tf.constant(1))
@@ -205,7 +196,8 @@ def main(argv):
                                   preexec_fn=_memory_cap(FLAGS.max_data_gib))
             lines = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
             if proc.returncode or not lines:
-                tail = "\n".join(proc.stderr.splitlines()[-15:])
+                tail = "\n".join(line for line in proc.stderr.splitlines()[-15:]
+                                 if 'File "' not in line)
                 print(f"{name} xla={xla}: failed (exit {proc.returncode})\n{tail}",
                       flush=True)
                 results.append({"row": name, "xla": xla, "error": tail[-2000:]})
@@ -251,6 +243,15 @@ def main(argv):
                         "processor": _cpu_model(), "tensorflow": tf.__version__},
             "rows": results,
         }
+        if FLAGS.merge and os.path.exists(FLAGS.output):
+            with open(FLAGS.output) as f:
+                old = json.load(f)
+            key = lambda r: (r["row"], r["xla"], r.get("dtype", FLAGS.dtype))  # noqa: E731
+            fresh = {key(r) for r in results}
+            kept = [r for r in old["rows"] if key(r) not in fresh]
+            record["rows"] = sorted(kept + results, key=lambda r: (list(ROWS).index(r["row"]),
+                                                                   r["xla"]))
+            record["command"] = old["command"] + " ; " + record["command"]
         os.makedirs(os.path.dirname(FLAGS.output), exist_ok=True)
         with open(FLAGS.output, "w") as f:
             json.dump(record, f, indent=2)
