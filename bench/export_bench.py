@@ -14,7 +14,6 @@ Random weights: errors of trained weights may differ, sizes and latencies do not
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,8 @@ from absl import app, flags, logging
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from timing import median_ms, tflite_invoker  # noqa: E402  (bench/ is on sys.path)
 
 from configs import light  # noqa: E402
 from ugatit_tf import export_lib  # noqa: E402
@@ -51,34 +52,6 @@ def load_images(folder, count, size):
     images = np.stack(arrays).astype(np.float32) / 127.5 - 1.0
     with open(paths[0], "rb") as f:
         return images, f.read()
-
-
-def median_ms(fn, runs):
-    fn()  # warm-up (tracing, allocation)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
-
-
-def tflite_invoker(path, image, threads):
-    """Set input, invoke, read the output image: one batch-1 call of the interpreter."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_path=path, num_threads=threads)
-    inp = interpreter.get_input_details()[0]
-    interpreter.resize_tensor_input(inp["index"], image.shape)
-    interpreter.allocate_tensors()
-    outputs = interpreter.get_output_details()
-
-    def run():
-        interpreter.set_tensor(inp["index"], image)
-        interpreter.invoke()
-        return [interpreter.get_tensor(o["index"]) for o in outputs]
-
-    return run
 
 
 def main(argv):

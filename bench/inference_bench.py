@@ -17,7 +17,6 @@ bench/results/inference_bench.json with the 1-minute load average around each ro
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +26,8 @@ import tensorflow as tf
 from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from timing import median_ms, tflite_invoker  # noqa: E402  (bench/ is on sys.path)
 
 from configs import light  # noqa: E402
 from ugatit_tf import export_lib  # noqa: E402
@@ -43,35 +44,6 @@ flags.DEFINE_list("variants", ["float32", "float16"], "TFLite variants to export
 flags.DEFINE_string("output", os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                            "results", "inference_bench.json"),
                     "JSON results file ('' to skip writing).")
-
-
-def median_ms(fn, runs):
-    """Median wall time of `runs` calls after one warm-up call (as export_bench.py)."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
-
-
-def tflite_invoker(path, image, threads):
-    """One batch-1 LiteRT call: set the input, invoke, read the outputs."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_path=path, num_threads=threads)
-    inp = interpreter.get_input_details()[0]
-    interpreter.resize_tensor_input(inp["index"], image.shape)
-    interpreter.allocate_tensors()
-    outputs = interpreter.get_output_details()
-
-    def run():
-        interpreter.set_tensor(inp["index"], image)
-        interpreter.invoke()
-        return [interpreter.get_tensor(o["index"]) for o in outputs]
-
-    return run
 
 
 def main(argv):

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from golden import Golden, golden_files
+from test_trainer import tiny_config
 
-from configs import demo
 from ugatit_tf import losses
 from ugatit_tf.trainer import Trainer
 
@@ -71,16 +71,6 @@ def test_fused_losses_equal_reference_on_golden_files(path):
     # And both are PT's numbers.
     np.testing.assert_allclose(float(fused[0]), float(golden.data["dloss/total"]), rtol=1e-4)
     np.testing.assert_allclose(float(fused[3]), float(golden.data["gloss/total"]), rtol=1e-4)
-
-
-def tiny_config():
-    config = demo.get_config()
-    config.model.base_filters = 4
-    config.model.num_res_blocks = 1
-    config.model.image_size = 32
-    config.model.disc_global_layers = 4
-    config.model.disc_local_layers = 3
-    return config
 
 
 def reference_step(trainer, real_a, real_b):

@@ -1,0 +1,32 @@
+"""Timing helpers shared by the benchmark scripts."""
+
+import statistics
+import time
+
+
+def median_ms(fn, runs):
+    fn()  # warm-up (tracing, allocation)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def tflite_invoker(path, image, threads):
+    """Set input, invoke, read the output image: one batch-1 call of the interpreter."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=path, num_threads=threads)
+    inp = interpreter.get_input_details()[0]
+    interpreter.resize_tensor_input(inp["index"], image.shape)
+    interpreter.allocate_tensors()
+    outputs = interpreter.get_output_details()
+
+    def run():
+        interpreter.set_tensor(inp["index"], image)
+        interpreter.invoke()
+        return [interpreter.get_tensor(o["index"]) for o in outputs]
+
+    return run
