@@ -10,15 +10,13 @@ data sets are read from `--data_root` (default `../shared/data`, relative to the
 root). Accuracy here is the ceiling of the "translation accuracy" of `evaluate.py`.
 """
 
-import json
 import os
-import platform
 import tempfile
 import time
 
 import numpy as np
-import tensorflow as tf
 from absl import app, flags
+from common import machine, write_json  # noqa: E402  (bench/ is on sys.path)
 
 from ugatit_tf.data import build_eval_dataset
 from ugatit_tf.evaluation import domain_classifier as dc
@@ -76,14 +74,10 @@ def main(argv):
         "settings": {"image_size": FLAGS.image_size, "steps": FLAGS.steps,
                      "input_size": FLAGS.input_size, "batch_size_per_domain": 16,
                      "seed": FLAGS.seed},
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "tensorflow": tf.__version__},
+        "machine": machine(),
         "results": results,
     }
-    os.makedirs(os.path.dirname(FLAGS.output), exist_ok=True)
-    with open(FLAGS.output, "w") as f:
-        json.dump(payload, f, indent=2, sort_keys=True)
-    print(f"Wrote {FLAGS.output}")
+    write_json(FLAGS.output, payload)
 
 
 if __name__ == "__main__":

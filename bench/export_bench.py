@@ -11,9 +11,7 @@ through `ai_edge_litert`. Prints a table and writes bench/results/export_bench.j
 Random weights: errors of trained weights may differ, sizes and latencies do not.
 """
 
-import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -25,7 +23,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from timing import median_ms, tflite_invoker  # noqa: E402  (bench/ is on sys.path)
+from common import machine, median_ms, tflite_invoker, write_json  # noqa: E402  (bench/ is on sys.path)
 
 from configs import light  # noqa: E402
 from ugatit_tf import export_lib  # noqa: E402
@@ -130,14 +128,9 @@ def main(argv):
         "error": "|image - Keras image| over all pixels of all images, output range [-1, 1]",
         "rows": rows,
         "export_seconds": export_seconds,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "load_average_1min": [load_at_start, os.getloadavg()[0]],
-                    "tensorflow": tf.__version__},
+        "machine": machine(load_average_1min=[load_at_start, os.getloadavg()[0]]),
     }
-    os.makedirs(os.path.dirname(FLAGS.output), exist_ok=True)
-    with open(FLAGS.output, "w") as f:
-        json.dump(results, f, indent=2)
-    print(f"Wrote {FLAGS.output}")
+    write_json(FLAGS.output, results)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,7 @@ Keras eager call, Keras `tf.function` (with and without XLA), the exported Saved
 bench/results/inference_bench.json with the 1-minute load average around each row.
 """
 
-import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -27,7 +25,7 @@ from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from timing import median_ms, tflite_invoker  # noqa: E402  (bench/ is on sys.path)
+from common import machine, median_ms, tflite_invoker, write_json  # noqa: E402  (bench/ is on sys.path)
 
 from configs import light  # noqa: E402
 from ugatit_tf import export_lib  # noqa: E402
@@ -113,13 +111,9 @@ def main(argv):
             "runs": FLAGS.runs, "litert_threads": FLAGS.threads,
             "inter_op_threads": FLAGS.inter_op_threads, "pt_ms": PT_MS,
             "export_seconds": export_s, "rows": rows,
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                        "tensorflow": tf.__version__},
+            "machine": machine(),
         }
-        os.makedirs(os.path.dirname(FLAGS.output), exist_ok=True)
-        with open(FLAGS.output, "w") as f:
-            json.dump(record, f, indent=2)
-        print(f"Wrote {FLAGS.output}")
+        write_json(FLAGS.output, record)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from common import machine, write_json  # noqa: E402  (bench/ is on sys.path)
+
 # Reference: the official PyTorch code on this machine kind (issue 6).
 ROWS = {
     # name: (light, ch, image size, default timed steps, PT ms/iter, PT peak GiB, PT GFLOP)
@@ -230,7 +232,6 @@ def main(argv):
               f"{max(r['load_1min_before'], r['load_1min_after']):5.2f}")
 
     if FLAGS.output:
-        import tensorflow as tf
 
         record = {
             "command": "python bench/train_bench.py " + " ".join(
@@ -239,8 +240,7 @@ def main(argv):
             "inter_op_threads": FLAGS.inter_op_threads,
             "intra_op_threads": FLAGS.intra_op_threads,
             "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                        "processor": _cpu_model(), "tensorflow": tf.__version__},
+            "machine": machine(processor=_cpu_model()),
             "rows": results,
         }
         if FLAGS.merge and os.path.exists(FLAGS.output):
@@ -252,10 +252,7 @@ def main(argv):
             record["rows"] = sorted(kept + results, key=lambda r: (list(ROWS).index(r["row"]),
                                                                    r["xla"]))
             record["command"] = old["command"] + " ; " + record["command"]
-        os.makedirs(os.path.dirname(FLAGS.output), exist_ok=True)
-        with open(FLAGS.output, "w") as f:
-            json.dump(record, f, indent=2)
-        print(f"Wrote {FLAGS.output}")
+        write_json(FLAGS.output, record)
 
 
 def _cpu_model():

@@ -1,5 +1,8 @@
-"""Timing helpers shared by the benchmark scripts."""
+"""Helpers shared by the benchmark scripts: timing, machine facts, the JSON record."""
 
+import json
+import os
+import platform
 import statistics
 import time
 
@@ -30,3 +33,18 @@ def tflite_invoker(path, image, threads):
         return [interpreter.get_tensor(o["index"]) for o in outputs]
 
     return run
+
+
+def machine(**extra):
+    """The facts a recorded number depends on."""
+    import tensorflow as tf
+
+    return {"cpus": os.cpu_count(), "platform": platform.platform(),
+            "tensorflow": tf.__version__, **extra}
+
+
+def write_json(path, record):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(record, f, indent=2)
+    print(f"Wrote {path}")
