@@ -36,8 +36,8 @@ import tensorflow as tf
 from absl import logging
 
 from ugatit_tf import checkpoints
+from ugatit_tf.models.networks import DIRECTIONS, check_direction  # noqa: F401 (API)
 
-DIRECTIONS = ("a2b", "b2a")
 TFLITE_VARIANTS = ("float32", "float16", "int8")
 TFLITE_SUBDIR = "tflite"
 METADATA_FILE = "export_metadata.json"
@@ -45,14 +45,6 @@ README_FILE = "README.txt"
 
 # LiteRT operators that mean the file is not self-contained on a phone.
 _VARIABLE_OPS = ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE")
-
-
-def check_direction(direction):
-    if direction not in DIRECTIONS:
-        raise ValueError(
-            f"Unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)} "
-            f"(a2b translates domain A images to domain B).")
-    return direction
 
 
 def check_tflite_variants(variants):

@@ -13,6 +13,7 @@ import tensorflow as tf
 from configs import demo
 from ugatit_tf import checkpoints
 from ugatit_tf.evaluation import pipeline
+from ugatit_tf.models.networks import DIRECTIONS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -93,5 +94,5 @@ def test_saved_model_translators_match_the_generators(workdir, tmp_path):
     loaded = translators.from_saved_model(path)
     direct = translators.from_networks(nets)
     x = tf.random.stateless_uniform([2, 32, 32, 3], [1, 2], -1, 1)
-    for d in translators.DIRECTIONS:
+    for d in DIRECTIONS:
         np.testing.assert_allclose(loaded[d](x), direct[d](x), atol=1e-4)

@@ -7,8 +7,7 @@ from collections.abc import Callable
 import tensorflow as tf
 
 from ugatit_tf import checkpoints
-
-DIRECTIONS = ("a2b", "b2a")
+from ugatit_tf.models.networks import check_direction
 
 
 @dataclasses.dataclass
@@ -19,9 +18,7 @@ class Translators:
     b2a: Callable
 
     def __getitem__(self, direction):
-        if direction not in DIRECTIONS:
-            raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}.")
-        return getattr(self, direction)
+        return getattr(self, check_direction(direction))
 
 
 def _generator_fn(gen):

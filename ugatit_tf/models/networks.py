@@ -29,6 +29,12 @@ class UGATITNetworks:
     def discriminators(self):
         return [self.disc_global_a, self.disc_global_b, self.disc_local_a, self.disc_local_b]
 
+    def generator_pair(self, direction):
+        """`(forward, backward)` generators of "a2b" or "b2a"."""
+        if check_direction(direction) == "a2b":
+            return self.gen_a2b, self.gen_b2a
+        return self.gen_b2a, self.gen_a2b
+
     def items(self):
         """(official name, network) pairs."""
         return list(zip(OFFICIAL_NAMES, [getattr(self, f.name) for f in
@@ -36,6 +42,16 @@ class UGATITNetworks:
 
 
 OFFICIAL_NAMES = ("genA2B", "genB2A", "disGA", "disGB", "disLA", "disLB")
+DIRECTIONS = ("a2b", "b2a")
+
+
+def check_direction(direction):
+    """Returns `direction` if it is "a2b" or "b2a"; raises a ValueError otherwise."""
+    if direction not in DIRECTIONS:
+        raise ValueError(
+            f"Unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)} "
+            f"(a2b translates domain A images to domain B).")
+    return direction
 
 
 def build_networks(base_filters=64, num_res_blocks=4, image_size=256, light=False,
