@@ -8,17 +8,6 @@ from absl import logging
 from ugatit_tf import checkpoints, data, visualization
 from ugatit_tf.data import augment, decode, folders
 
-DIRECTIONS = ("a2b", "b2a")
-
-
-def generators_for(nets, direction):
-    """`(forward, backward)` generators of a direction ("a2b" or "b2a")."""
-    if direction not in DIRECTIONS:
-        raise ValueError(f"Unknown direction {direction!r}; use one of {DIRECTIONS}.")
-    if direction == "a2b":
-        return nets.gen_a2b, nets.gen_b2a
-    return nets.gen_b2a, nets.gen_a2b
-
 
 def _write(image_uint8, path):
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -38,6 +27,9 @@ def translate_images(images, names, forward, backward, output_dir, strips=False,
     from PIL import Image
 
     fake = forward(images)[0].numpy()
+    if strips:  # one call for the whole batch: column i is image i's strip
+        width = images.shape[2]
+        columns = visualization.translation_strip(images, forward, backward)
     for i, name in enumerate(names):
         stem = os.path.splitext(name)[0]
         out = visualization.to_uint8(fake[i])
@@ -46,7 +38,7 @@ def translate_images(images, names, forward, backward, output_dir, strips=False,
             out = np.asarray(Image.fromarray(out).resize((w, h), Image.BICUBIC))
         _write(out, os.path.join(output_dir, stem + ".png"))
         if strips:
-            strip = visualization.translation_strip(images[i:i + 1], forward, backward)
+            strip = columns[:, i * width:(i + 1) * width]
             _write(strip, os.path.join(output_dir, "strips", stem + ".png"))
 
 
@@ -57,7 +49,7 @@ def translate_folder(nets, image_size, input_dir, output_dir, direction="a2b",
     Returns:
         The number of images written.
     """
-    forward, backward = generators_for(nets, direction)
+    forward, backward = nets.generator_pair(direction)
     paths = folders.validate_files(folders.list_files(input_dir), input_dir)
     for start in range(0, len(paths), batch_size):
         batch = paths[start:start + batch_size]
@@ -78,7 +70,7 @@ def translate_test_split(workdir, output_dir, checkpoint=None, batch_size=8):
     """
     nets, config = checkpoints.load_networks(workdir, checkpoint)
     for domain, direction in (("A", "a2b"), ("B", "b2a")):
-        forward, backward = generators_for(nets, direction)
+        forward, backward = nets.generator_pair(direction)
         dataset = data.build_eval_dataset(config.data, config.model.image_size, "test",
                                           domain).batch(batch_size)
         out = os.path.join(output_dir, direction.upper())
