@@ -104,7 +104,7 @@ def main(argv):
                       jit_compile=_XLA.value, is_chief=is_chief)
     try:
         start = trainer.restore_or_initialize()
-        samples = sample_images(config.data, config.model.image_size)
+        samples = sample_images(config.data, config.model.image_size) if is_chief else None
     except DatasetError as e:
         logging.error("%s", e)
         sys.exit(2)
@@ -112,11 +112,14 @@ def main(argv):
         checkpoints.write_config(workdir, config)
     if start >= config.train.iterations:
         logging.info("%s is already trained to %d iterations.", workdir, start)
+        trainer.close()
         return
-    logger = TrainingLogger(trainer, samples["A"], samples["B"], config.train.iterations)
-    logger.write_samples(start)
+    logger = None  # only the chief writes samples and logs
+    if is_chief:
+        logger = TrainingLogger(trainer, samples["A"], samples["B"], config.train.iterations)
+        logger.write_samples(start)
     try:
-        trainer.train(on_loop_end=logger if is_chief else None)
+        trainer.train(on_loop_end=logger)
     except NonFiniteLossError as e:
         logging.error("%s", e)
         sys.exit(1)
@@ -126,9 +129,8 @@ def main(argv):
         sys.exit(130)
     finally:
         trainer.close()
-    logging.info("Done: %d iterations. Checkpoints in %s, samples in %s.",
-                 config.train.iterations, checkpoints.checkpoint_dir(workdir),
-                 logger.samples_dir)
+    logging.info("Done: %d iterations. Checkpoints and samples in %s.",
+                 config.train.iterations, workdir)
 
 
 if __name__ == "__main__":
