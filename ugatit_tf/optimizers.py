@@ -36,7 +36,11 @@ class TorchAdam(keras.optimizers.Adam):
         dtype = variable.dtype
         gradient = tf.cast(gradient, dtype)
         if self.coupled_weight_decay:
-            gradient = gradient + self.coupled_weight_decay * tf.convert_to_tensor(variable)
+            # Read the weights only once the gradient exists: otherwise the executor is
+            # free to compute every `wd * w` before the backward pass and hold them all.
+            with tf.control_dependencies([gradient]):
+                weights = tf.convert_to_tensor(variable)
+            gradient = gradient + self.coupled_weight_decay * weights
         step = tf.cast(self.iterations + 1, dtype)
         beta_1_power = tf.pow(tf.cast(self.beta_1, dtype), step)
         beta_2_power = tf.pow(tf.cast(self.beta_2, dtype), step)
