@@ -87,14 +87,20 @@ def reference_step(trainer, real_a, real_b):
     return d_total, g_total
 
 
-@pytest.mark.parametrize("batched", [False, True])
-def test_trainer_step_equals_reference_step(tmp_path, monkeypatch, batched):
-    """Unbatched: bitwise equal. Batched (what light models use): float rounding."""
+@pytest.mark.parametrize("batched,light", [(False, True), (True, True), (False, False)],
+                         ids=["unbatched", "batched", "full"])
+def test_trainer_step_equals_reference_step(tmp_path, monkeypatch, batched, light):
+    """Light unbatched: bitwise equal. Batched (what light models use) and full (whose
+    MLP kernel gradient is one stacked product): float rounding."""
     monkeypatch.setattr(Trainer, "_batch_translations", property(lambda self: batched))
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
-    fused = Trainer(tiny_config(), str(tmp_path / "f"), strategy)
-    reference = Trainer(tiny_config(), str(tmp_path / "r"), strategy)
-    check = (np.testing.assert_array_equal if not batched else
+    config = tiny_config()
+    config.model.light = light
+    fused = Trainer(config, str(tmp_path / "f"), strategy)
+    reference = Trainer(config, str(tmp_path / "r"), strategy)
+    assert fused._stack_mlp_gradients == (not light)
+    exact = light and not batched
+    check = (np.testing.assert_array_equal if exact else
              lambda a, b, msg="": np.testing.assert_allclose(a, b, rtol=1e-5, err_msg=msg))
     rng = np.random.default_rng(0)
     for _ in range(2):  # the second step runs with updated weights and Adam moments
@@ -106,7 +112,7 @@ def test_trainer_step_equals_reference_step(tmp_path, monkeypatch, batched):
         check(float(metrics["G_loss"]), float(g_total))
     for (_, a), (_, b) in zip(fused.nets.items(), reference.nets.items(), strict=True):
         for v, w in zip(a.variables, b.variables, strict=True):
-            if batched:  # Adam turns rounding-level gradient changes into steps <= lr
+            if not exact:  # Adam turns rounding-level gradient changes into steps <= lr
                 np.testing.assert_allclose(v.numpy(), w.numpy(), atol=3e-4, err_msg=v.path)
             else:
                 np.testing.assert_array_equal(v.numpy(), w.numpy(), v.path)

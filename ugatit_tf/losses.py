@@ -91,7 +91,7 @@ def generator_objective(nets, real_a, real_b, weights=LossWeights(), training=Tr
                                                training)
 
 
-def generator_translations(nets, real_a, real_b, batched=False):
+def generator_translations(nets, real_a, real_b, batched=False, mlp_io=False):
     """The six generator calls of one iteration, in PT's order.
 
     Args:
@@ -102,31 +102,46 @@ def generator_translations(nets, real_a, real_b, batched=False):
             convolutions changes, so results differ from the unbatched calls by
             float rounding (tests/test_losses_fused.py checks them against PT's
             numbers).
+        mlp_io: also return, under `mlp_io`, `[(kernel, calls), ...]`: the kernel of
+            each generator's first MLP Dense and the `(inputs, outputs)` of its every
+            call (for `ugatit_tf.gradients.stacked_dense_gradients`).
 
     Returns:
         A dict of `(image, cam_logit)` pairs: `a2b`, `b2a` (the fakes), `a2b2a`, `b2a2b`
         (the cycles), `a2a`, `b2b` (the identities).
     """
+    generators = {"a2b": nets.gen_a2b, "b2a": nets.gen_b2a}
+    calls = {"a2b": [], "b2a": []}
+
+    def translate(direction, images):
+        outputs = generators[direction](images, return_mlp_io=mlp_io)
+        if mlp_io:
+            calls[direction].append(outputs[3])
+        return outputs[:3]
+
     if batched:
         n = ops.shape(real_a)[0]
-        images_a2b, cams_a2b, _ = nets.gen_a2b(ops.concatenate([real_a, real_b], axis=0))
-        images_b2a, cams_b2a, _ = nets.gen_b2a(ops.concatenate([real_b, real_a], axis=0))
+        images_a2b, cams_a2b, _ = translate("a2b", ops.concatenate([real_a, real_b], axis=0))
+        images_b2a, cams_b2a, _ = translate("b2a", ops.concatenate([real_b, real_a], axis=0))
         fake_a2b, fake_b2b = images_a2b[:n], images_a2b[n:]
         cam_a2b, cam_b2b = cams_a2b[:n], cams_a2b[n:]
         fake_b2a, fake_a2a = images_b2a[:n], images_b2a[n:]
         cam_b2a, cam_a2a = cams_b2a[:n], cams_b2a[n:]
-        fake_a2b2a, cam_a2b2a, _ = nets.gen_b2a(fake_a2b)
-        fake_b2a2b, cam_b2a2b, _ = nets.gen_a2b(fake_b2a)
+        fake_a2b2a, cam_a2b2a, _ = translate("b2a", fake_a2b)
+        fake_b2a2b, cam_b2a2b, _ = translate("a2b", fake_b2a)
     else:
-        fake_a2b, cam_a2b, _ = nets.gen_a2b(real_a)
-        fake_b2a, cam_b2a, _ = nets.gen_b2a(real_b)
-        fake_a2b2a, cam_a2b2a, _ = nets.gen_b2a(fake_a2b)
-        fake_b2a2b, cam_b2a2b, _ = nets.gen_a2b(fake_b2a)
-        fake_a2a, cam_a2a, _ = nets.gen_b2a(real_a)
-        fake_b2b, cam_b2b, _ = nets.gen_a2b(real_b)
-    return {"a2b": (fake_a2b, cam_a2b), "b2a": (fake_b2a, cam_b2a),
-            "a2b2a": (fake_a2b2a, cam_a2b2a), "b2a2b": (fake_b2a2b, cam_b2a2b),
-            "a2a": (fake_a2a, cam_a2a), "b2b": (fake_b2b, cam_b2b)}
+        fake_a2b, cam_a2b, _ = translate("a2b", real_a)
+        fake_b2a, cam_b2a, _ = translate("b2a", real_b)
+        fake_a2b2a, cam_a2b2a, _ = translate("b2a", fake_a2b)
+        fake_b2a2b, cam_b2a2b, _ = translate("a2b", fake_b2a)
+        fake_a2a, cam_a2a, _ = translate("b2a", real_a)
+        fake_b2b, cam_b2b, _ = translate("a2b", real_b)
+    translations = {"a2b": (fake_a2b, cam_a2b), "b2a": (fake_b2a, cam_b2a),
+                    "a2b2a": (fake_a2b2a, cam_a2b2a), "b2a2b": (fake_b2a2b, cam_b2a2b),
+                    "a2a": (fake_a2a, cam_a2a), "b2b": (fake_b2b, cam_b2b)}
+    if mlp_io:
+        translations["mlp_io"] = [(generators[d].mlp[0].kernel, calls[d]) for d in calls]
+    return translations
 
 
 def generator_objective_on_translations(nets, real_a, real_b, translations,

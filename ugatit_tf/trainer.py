@@ -17,6 +17,7 @@ import tensorflow as tf
 from absl import logging
 
 from ugatit_tf import checkpoints, data, losses, visualization
+from ugatit_tf.gradients import stacked_dense_gradients
 from ugatit_tf.optimizers import TorchAdam
 from ugatit_tf.schedules import HalfConstantLinearDecay
 
@@ -104,7 +105,8 @@ class Trainer:
 
         with tf.GradientTape() as gen_tape:
             translations = losses.generator_translations(
-                nets, real_a, real_b, batched=self._batch_translations)
+                nets, real_a, real_b, batched=self._batch_translations,
+                mlp_io=self._stack_mlp_gradients)
             with gen_tape.stop_recording():
                 d_total, d_terms, d_grads = self._disc_gradients(
                     real_a, real_b, translations["b2a"][0], translations["a2b"][0], scale)
@@ -112,7 +114,11 @@ class Trainer:
             g_total, g_terms = losses.generator_objective_on_translations(
                 nets, real_a, real_b, translations, weights)
             g_loss = self.gen_optimizer.scale_loss(g_total * scale)
-        grads = gen_tape.gradient(g_loss, self.gen_variables)
+        if self._stack_mlp_gradients:
+            grads = stacked_dense_gradients(gen_tape, g_loss, self.gen_variables,
+                                            translations["mlp_io"])
+        else:
+            grads = gen_tape.gradient(g_loss, self.gen_variables)
         self.gen_optimizer.apply(grads, self.gen_variables)
 
         self.step.assign_add(1)
@@ -124,6 +130,13 @@ class Trainer:
         """Batch each generator's translation and identity calls: light models only
         (see `losses.generator_translations` and tests/test_losses_fused.py)."""
         return bool(self.nets.gen_a2b.light)
+
+    @property
+    def _stack_mlp_gradients(self):
+        """Full models: the first MLP kernel's gradient as one product of the three
+        calls' inputs and output gradients (see `stacked_dense_gradients`), not three
+        kernel-sized ones (1 GiB each at 256 px)."""
+        return not self.nets.gen_a2b.light
 
     def _disc_gradients(self, real_a, real_b, fake_a, fake_b, scale):
         """The D loss on given fakes (held constant), its terms and D's gradients."""

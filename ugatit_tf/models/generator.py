@@ -46,9 +46,12 @@ class UGATITGenerator(keras.Model):
     Call arguments:
         inputs: `[N, H, W, 3]` images in [-1, 1].
 
+        return_mlp_io: also return the input and output of the MLP's first Dense,
+            `(inputs, outputs)`, for `ugatit_tf.gradients.stacked_dense_gradients`.
+
     Returns:
         `(image [N, H, W, out_channels] in [-1, 1], cam_logit [N, 2],
-        heatmap [N, H/4, W/4, 1])`, all float32.
+        heatmap [N, H/4, W/4, 1])`, all float32 (and the MLP pair if asked for).
 
     Reference: Kim et al. 2020, section 2.1 and appendix; UGATIT-pytorch `networks.py`.
     """
@@ -138,7 +141,7 @@ class UGATITGenerator(keras.Model):
         side = self.image_size if not self.light else 16
         build_by_running(self, (1, side, side, input_shape[-1]))
 
-    def call(self, inputs):
+    def call(self, inputs, return_mlp_io=False):
         self._check_input_shape(inputs.shape)
         x = inputs
         for layer in self.encoder:
@@ -149,7 +152,9 @@ class UGATITGenerator(keras.Model):
             h = ops.mean(x, axis=(1, 2))
         else:
             h = ops.reshape(x, (ops.shape(x)[0], -1))
-        for layer in self.mlp:
+        mlp_io = (h, self.mlp[0](h))
+        h = ops.relu(mlp_io[1])
+        for layer in self.mlp[1:]:
             h = ops.relu(layer(h))
         gamma, beta = self.gamma_fc(h), self.beta_fc(h)
 
@@ -158,7 +163,8 @@ class UGATITGenerator(keras.Model):
         for layer in self.decoder:
             x = layer(x)
         image = ops.tanh(ops.cast(x, "float32"))
-        return image, ops.cast(cam_logit, "float32"), ops.cast(heatmap, "float32")
+        outputs = (image, ops.cast(cam_logit, "float32"), ops.cast(heatmap, "float32"))
+        return (*outputs, mlp_io) if return_mlp_io else outputs
 
     def compute_output_spec(self, inputs):
         # The outputs are float32 whatever the dtype policy (Keras would say compute dtype).
