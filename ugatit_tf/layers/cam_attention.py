@@ -69,10 +69,14 @@ class CAMAttention(keras.layers.Layer):
         gmp_logit = self.gmp_fc(ops.max(x, axis=(1, 2)), training=training)
         cam_logit = ops.concatenate([gap_logit, gmp_logit], axis=-1)
 
+        # w_gap * K_1 + w_gmp * K_2 as a sum over a [2, C, C] view of the kernel: its
+        # gradient is then one kernel-sized tensor, not one zero-padded slice per half.
         channels = self.conv1x1_kernel.shape[-1]
-        kernel = ops.convert_to_tensor(self.conv1x1_kernel)
-        mixing = (ops.convert_to_tensor(self.gap_fc.kernel) * kernel[:channels]
-                  + ops.convert_to_tensor(self.gmp_fc.kernel) * kernel[channels:])
+        kernel = ops.reshape(ops.convert_to_tensor(self.conv1x1_kernel), (2, channels, channels))
+        scales = ops.reshape(ops.concatenate([ops.convert_to_tensor(self.gap_fc.kernel),
+                                              ops.convert_to_tensor(self.gmp_fc.kernel)]),
+                             (2, channels, 1))
+        mixing = ops.sum(kernel * ops.cast(scales, kernel.dtype), axis=0)
         x = ops.matmul(x, ops.cast(mixing, self.compute_dtype))
         x = x + ops.cast(self.conv1x1_bias, self.compute_dtype)
         x = ops.leaky_relu(x, self.negative_slope) if self.negative_slope else ops.relu(x)
