@@ -38,8 +38,8 @@ _STEPS_PER_LOOP = flags.DEFINE_integer(
     "steps_per_loop", 10, "Iterations per compiled call (logging granularity).")
 _INTER_OP_THREADS = flags.DEFINE_integer(
     "inter_op_threads", None, "Ops run concurrently [default: 1 without a GPU, where two "
-    "ops competing for the cores made a step ~1.5x slower (bench/RESULTS.md); TF's "
-    "default with GPUs].")
+    "ops competing for the cores made a step ~1.5x slower; TF's default with GPUs]. "
+    "See ugatit_tf/runtime.py for the other CPU settings.")
 
 
 def resolve_config():
@@ -74,7 +74,7 @@ def main(argv):
     del argv
     import keras
 
-    from ugatit_tf import checkpoints, distribution
+    from ugatit_tf import checkpoints, distribution, runtime
     from ugatit_tf.data import DatasetError
     from ugatit_tf.trainer import NonFiniteLossError, Trainer, TrainingLogger, sample_images
 
@@ -86,13 +86,7 @@ def main(argv):
         logging.info("Wrote translations to %s", out)
         return
 
-    import tensorflow as tf
-
-    threads = _INTER_OP_THREADS.value
-    if threads is None and not tf.config.list_physical_devices("GPU"):
-        threads = 1
-    if threads is not None:
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    logging.info("Runtime settings: %s", runtime.configure_runtime(_INTER_OP_THREADS.value))
     if _MIXED_PRECISION.value:
         keras.mixed_precision.set_global_policy(f"mixed_{_MIXED_PRECISION.value}")
     strategy = distribution.get_strategy(_STRATEGY.value)

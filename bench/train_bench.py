@@ -18,8 +18,9 @@ Conv2D / Conv2DBackprop* / MatMul / elementwise op, summed by `tf.compat.v1.prof
 the convolutions are nearly all of it), achieved GFLOP/s, CPU seconds per iteration,
 peak RSS, and the 1-minute load average before and after the row (the machine may be
 shared: numbers taken at a load above ~1.3 on 2 cores are unreliable).
-`--inter_op_threads` defaults to 1: one op at a time on all cores (TF's default runs
-one op per core concurrently, ~1.5x slower here; see bench/RESULTS.md).
+The process is configured as train.py configures it (`ugatit_tf.runtime`:
+`--inter_op_threads` 1, one op at a time on all cores, and the CPU grappler options;
+see bench/RESULTS.md).
 
 Prints a table and writes bench/results/train_bench.json.
 """
@@ -63,6 +64,8 @@ flags.DEFINE_string("output", os.path.join(os.path.dirname(os.path.abspath(__fil
 flags.DEFINE_integer("inter_op_threads", 1, "tf.config.threading inter-op threads "
                      "(0: TF's default, one per core; 1 runs one op at a time on all "
                      "cores: ~1.5x faster and leaner on 2 cores, see bench/RESULTS.md).")
+flags.DEFINE_bool("cpu_grappler_options", True, "Apply train.py's grappler settings "
+                  "(ugatit_tf.runtime.CPU_GRAPPLER_OPTIONS); off: TF's defaults.")
 flags.DEFINE_integer("intra_op_threads", 0, "tf.config.threading intra-op threads "
                      "(0: TF's default).")
 flags.DEFINE_float("max_data_gib", 0.0, "Cap each child's data segment (RLIMIT_DATA, "
@@ -118,10 +121,10 @@ def run_child(name, xla):
     import keras
     import tensorflow as tf
 
+    from ugatit_tf.runtime import configure_runtime
     from ugatit_tf.trainer import Trainer
 
-    if FLAGS.inter_op_threads:
-        tf.config.threading.set_inter_op_parallelism_threads(FLAGS.inter_op_threads)
+    configure_runtime(FLAGS.inter_op_threads, FLAGS.cpu_grappler_options)
     if FLAGS.intra_op_threads:
         tf.config.threading.set_intra_op_parallelism_threads(FLAGS.intra_op_threads)
     light, ch, size, steps, *_ = ROWS[name]
@@ -189,6 +192,7 @@ def main(argv):
                    f"--child_xla={xla}", f"--dtype={FLAGS.dtype}",
                    f"--count_flops={FLAGS.count_flops}",
                    f"--inter_op_threads={FLAGS.inter_op_threads}",
+                   f"--cpu_grappler_options={FLAGS.cpu_grappler_options}",
                    f"--intra_op_threads={FLAGS.intra_op_threads}"]
             if FLAGS.steps:
                 cmd.append(f"--steps={FLAGS.steps}")
@@ -238,6 +242,7 @@ def main(argv):
                 a for a in sys.argv[1:] if not a.startswith("--output")),
             "dtype": FLAGS.dtype,
             "inter_op_threads": FLAGS.inter_op_threads,
+            "cpu_grappler_options": FLAGS.cpu_grappler_options,
             "intra_op_threads": FLAGS.intra_op_threads,
             "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
             "machine": machine(processor=_cpu_model()),
