@@ -18,9 +18,9 @@ Conv2D / Conv2DBackprop* / MatMul / elementwise op, summed by `tf.compat.v1.prof
 the convolutions are nearly all of it), achieved GFLOP/s, CPU seconds per iteration,
 peak RSS, and the 1-minute load average before and after the row (the machine may be
 shared: numbers taken at a load above ~1.3 on 2 cores are unreliable).
-The process is configured as train.py configures it (`ugatit_tf.runtime`:
-`--inter_op_threads` 1, one op at a time on all cores, and the CPU grappler options;
-see bench/RESULTS.md).
+The process is configured as train.py configures it (`ugatit_tf.runtime`):
+`--inter_op_threads` 1, one op at a time on all cores, and `--save_memory` as given
+(see bench/RESULTS.md).
 
 Prints a table and writes bench/results/train_bench.json.
 """
@@ -40,16 +40,7 @@ from absl import app, flags
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common import machine, write_json  # noqa: E402  (bench/ is on sys.path)
-
-# Reference: the official PyTorch code on this machine kind (issue 6).
-ROWS = {
-    # name: (light, ch, image size, default timed steps, PT ms/iter, PT peak GiB, PT GFLOP)
-    "light16_128": (True, 16, 128, 5, 702, 0.90, 45.9),
-    "light32_128": (True, 32, 128, 3, 2870, 1.83, 176.7),
-    "light64_128": (True, 64, 128, 2, 8695, 4.78, 692.9),
-    "light64_256": (True, 64, 256, 1, 48335, 9.24, 2797),
-    "full64_256": (False, 64, 256, 1, None, 20.6, 2810),
-}
+from train_rows import ROWS, make_config  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("rows", list(ROWS), f"Rows to run, of {list(ROWS)}.")
@@ -64,8 +55,8 @@ flags.DEFINE_string("output", os.path.join(os.path.dirname(os.path.abspath(__fil
 flags.DEFINE_integer("inter_op_threads", 1, "tf.config.threading inter-op threads "
                      "(0: TF's default, one per core; 1 runs one op at a time on all "
                      "cores: ~1.5x faster and leaner on 2 cores, see bench/RESULTS.md).")
-flags.DEFINE_bool("cpu_grappler_options", True, "Apply train.py's grappler settings "
-                  "(ugatit_tf.runtime.CPU_GRAPPLER_OPTIONS); off: TF's defaults.")
+flags.DEFINE_bool("save_memory", False, "As train.py --save_memory: two grappler "
+                  "passes off (ugatit_tf.runtime.MEMORY_SAVING_GRAPPLER_OPTIONS).")
 flags.DEFINE_integer("intra_op_threads", 0, "tf.config.threading intra-op threads "
                      "(0: TF's default).")
 flags.DEFINE_float("max_data_gib", 0.0, "Cap each child's data segment (RLIMIT_DATA, "
@@ -94,17 +85,6 @@ def _cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def make_config(light, ch, size):
-    from configs import default
-
-    config = default.get_config()
-    config.model.light = light
-    config.model.base_filters = ch
-    config.model.image_size = size
-    config.train.iterations = 1_000_000
-    return config
-
-
 def count_gflops(trainer, real_a, real_b):
     """GFLOP of one iteration, from the graph of one traced replica step."""
     import tensorflow as tf
@@ -124,7 +104,7 @@ def run_child(name, xla):
     from ugatit_tf.runtime import configure_runtime
     from ugatit_tf.trainer import Trainer
 
-    configure_runtime(FLAGS.inter_op_threads, FLAGS.cpu_grappler_options)
+    configure_runtime(FLAGS.inter_op_threads, FLAGS.save_memory)
     if FLAGS.intra_op_threads:
         tf.config.threading.set_intra_op_parallelism_threads(FLAGS.intra_op_threads)
     light, ch, size, steps, *_ = ROWS[name]
@@ -192,7 +172,7 @@ def main(argv):
                    f"--child_xla={xla}", f"--dtype={FLAGS.dtype}",
                    f"--count_flops={FLAGS.count_flops}",
                    f"--inter_op_threads={FLAGS.inter_op_threads}",
-                   f"--cpu_grappler_options={FLAGS.cpu_grappler_options}",
+                   f"--save_memory={FLAGS.save_memory}",
                    f"--intra_op_threads={FLAGS.intra_op_threads}"]
             if FLAGS.steps:
                 cmd.append(f"--steps={FLAGS.steps}")
@@ -242,7 +222,7 @@ def main(argv):
                 a for a in sys.argv[1:] if not a.startswith("--output")),
             "dtype": FLAGS.dtype,
             "inter_op_threads": FLAGS.inter_op_threads,
-            "cpu_grappler_options": FLAGS.cpu_grappler_options,
+            "save_memory": FLAGS.save_memory,
             "intra_op_threads": FLAGS.intra_op_threads,
             "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
             "machine": machine(processor=_cpu_model()),

@@ -24,8 +24,8 @@ def configure(*args):
 
 
 @pytest.mark.parametrize("args,inter_op,grappler_off", [
-    ((), 1, True),                   # train.py's defaults on a CPU-only machine
-    ((2,), 2, True),
+    ((), 1, False),                  # train.py's defaults on a CPU-only machine
+    ((2, True), 2, True),            # --save_memory
     ((0, False), 0, False),          # TF's defaults
 ])
 def test_cpu_settings(args, inter_op, grappler_off):

@@ -2,20 +2,21 @@
 
 import tensorflow as tf
 
-# Grappler passes turned off on CPUs. With them the step's peak allocation was
-# ~0.4 GiB higher (light ch 64, 128 px: 3.8 -> 3.4 GiB; peak RSS ~5.0 -> 4.6 GiB) and
-# the step no faster.
-CPU_GRAPPLER_OPTIONS = {"dependency_optimization": False, "constant_folding": False}
+# Grappler passes that `save_memory` turns off. Without them the step's peak
+# allocation is ~0.4 GiB lower (light ch 64, 128 px: 3.8 -> 3.4 GiB; peak RSS
+# ~5.0 -> 4.6 GiB) and the step ~5-10% slower on CPUs (bench/RESULTS.md).
+MEMORY_SAVING_GRAPPLER_OPTIONS = {"dependency_optimization": False,
+                                  "constant_folding": False}
 
 
-def configure_runtime(inter_op_threads=None, cpu_grappler_options=True):
+def configure_runtime(inter_op_threads=None, save_memory=False):
     """Applies the settings measured best for training; call before TF's runtime starts.
 
-    Without a GPU: one inter-op thread (one op at a time on all cores; two ops
-    competing for two cores made the step ~1.5x slower) unless `inter_op_threads` says
-    otherwise (0: TF's default), and `CPU_GRAPPLER_OPTIONS` unless
-    `cpu_grappler_options` is false. With a GPU only an explicit `inter_op_threads` is
-    applied.
+    Args:
+        inter_op_threads: ops run concurrently. Default: 1 without a GPU (one op at a
+            time on all cores; two ops competing for two cores made the step ~1.5x
+            slower), TF's default with GPUs; 0: TF's default.
+        save_memory: turn off `MEMORY_SAVING_GRAPPLER_OPTIONS`.
 
     Returns:
         A dict of what was set, for the log.
@@ -27,7 +28,7 @@ def configure_runtime(inter_op_threads=None, cpu_grappler_options=True):
     if inter_op_threads:  # 0: TF's default
         tf.config.threading.set_inter_op_parallelism_threads(inter_op_threads)
         applied["inter_op_threads"] = inter_op_threads
-    if cpu_grappler_options and not has_gpu:
-        tf.config.optimizer.set_experimental_options(CPU_GRAPPLER_OPTIONS)
-        applied.update(CPU_GRAPPLER_OPTIONS)
+    if save_memory:
+        tf.config.optimizer.set_experimental_options(MEMORY_SAVING_GRAPPLER_OPTIONS)
+        applied.update(MEMORY_SAVING_GRAPPLER_OPTIONS)
     return applied
