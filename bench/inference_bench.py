@@ -7,7 +7,8 @@ photos and needs a data folder; its timing helpers are repeated here because imp
 it would define its flags twice): this one needs no data, runs on one fixed random
 batch-1 input, and compares every way of running one generator with the official
 PyTorch figure (759 ms/image, no grad, same machine kind; issue 6):
-Keras eager call, Keras `tf.function` (with and without XLA), the exported SavedModel
+Keras eager call, Keras `tf.function` (with and without XLA, and in mixed_bfloat16),
+the exported SavedModel
 `a2b` signature and the exported TFLite float32 / float16 files through `ai_edge_litert`
 (export through `export_lib.export_generators`, the code path of export.py). Median of
 `--runs` runs after a warm-up. Prints a table and writes
@@ -38,6 +39,9 @@ flags.DEFINE_integer("runs", 10, "Timed runs per row (after one warm-up run).")
 flags.DEFINE_integer("threads", 2, "LiteRT interpreter threads.")
 flags.DEFINE_integer("inter_op_threads", 1, "tf.config.threading inter-op threads for "
                      "the TF rows (0: TF's default, one per core).")
+flags.DEFINE_bool("bfloat16", True, "Also time the Keras generator under the "
+                  "mixed_bfloat16 policy (oneDNN's AVX512_BF16 kernels where the CPU has "
+                  "them); not float32, so reported apart.")
 flags.DEFINE_list("variants", ["float32", "float16"], "TFLite variants to export and time.")
 flags.DEFINE_string("output", os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                            "results", "inference_bench.json"),
@@ -75,6 +79,14 @@ def main(argv):
     row("Keras eager call", lambda: gen(tensor), gen(tensor)[0])
     row("Keras tf.function", lambda: graph(tensor).numpy(), graph(tensor))
     row("Keras tf.function, XLA", lambda: xla(tensor).numpy(), xla(tensor))
+    if FLAGS.bfloat16:  # not float32: reported apart from the goal's rows
+        gen_bf16 = UGATITGenerator(config.base_filters, config.num_res_blocks, size,
+                                   config.light, dtype="mixed_bfloat16", name="gen_bf16")
+        gen_bf16.build((None, size, size, 3))
+        gen_bf16.set_weights(gen.get_weights())
+        graph_bf16 = tf.function(lambda x: gen_bf16(x)[0])
+        row("Keras tf.function, mixed_bfloat16", lambda: graph_bf16(tensor).numpy(),
+            graph_bf16(tensor))
 
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = os.path.join(tmp, "1")
