@@ -41,7 +41,7 @@ _INTER_OP_THREADS = flags.DEFINE_integer(
     "ops competing for the cores made a step ~1.5x slower; TF's default with GPUs].")
 _SAVE_MEMORY = flags.DEFINE_bool(
     "save_memory", False, "Turn off two graph optimisations (ugatit_tf/runtime.py): "
-    "~0.4 GiB less peak memory at light ch 64, 128 px, ~5-10%% slower on CPUs.")
+    "~0.4 GiB less peak memory at light ch 64, 128 px, 5-10 percent slower on CPUs.")
 
 
 def resolve_config():

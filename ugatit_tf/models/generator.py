@@ -45,7 +45,6 @@ class UGATITGenerator(keras.Model):
 
     Call arguments:
         inputs: `[N, H, W, 3]` images in [-1, 1].
-
         return_mlp_io: also return the input and output of the MLP's first Dense,
             `(inputs, outputs)`, for `ugatit_tf.gradients.stacked_dense_gradients`.
 
