@@ -39,9 +39,6 @@ _STEPS_PER_LOOP = flags.DEFINE_integer(
 _INTER_OP_THREADS = flags.DEFINE_integer(
     "inter_op_threads", None, "Ops run concurrently [default: 1 without a GPU, where two "
     "ops competing for the cores made a step ~1.5x slower; TF's default with GPUs].")
-_SAVE_MEMORY = flags.DEFINE_bool(
-    "save_memory", False, "Turn off two graph optimisations (ugatit_tf/runtime.py): "
-    "~0.4 GiB less peak memory at light ch 64, 128 px, 5-10 percent slower on CPUs.")
 
 
 def resolve_config():
@@ -89,7 +86,7 @@ def main(argv):
         return
 
     logging.info("Runtime settings: %s", runtime.configure_runtime(
-        _INTER_OP_THREADS.value, _SAVE_MEMORY.value))
+        _INTER_OP_THREADS.value))
     if _MIXED_PRECISION.value:
         keras.mixed_precision.set_global_policy(f"mixed_{_MIXED_PRECISION.value}")
     strategy = distribution.get_strategy(_STRATEGY.value)

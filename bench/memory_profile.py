@@ -32,7 +32,6 @@ from train_rows import ROWS, make_config  # noqa: E402  (bench/ is on sys.path)
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("row", "light64_128", list(ROWS), "The configuration to profile.")
 flags.DEFINE_integer("top", 25, "Tensors to list.")
-flags.DEFINE_bool("save_memory", False, "As train.py --save_memory.")
 
 # Kinds of tensors, by the op that allocated them (first match).
 KINDS = (("torch_adam", "optimizer temporaries"), ("AddN", "gradient sums"),
@@ -77,7 +76,7 @@ def main(argv):
     from ugatit_tf.runtime import configure_runtime
     from ugatit_tf.trainer import Trainer
 
-    configure_runtime(1, FLAGS.save_memory)
+    configure_runtime(1)
     light, ch, size, *_ = ROWS[FLAGS.row]
     with tempfile.TemporaryDirectory() as workdir, tempfile.TemporaryDirectory() as logdir:
         trainer = Trainer(make_config(light, ch, size), workdir,

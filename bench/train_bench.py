@@ -19,8 +19,7 @@ the convolutions are nearly all of it), achieved GFLOP/s, CPU seconds per iterat
 peak RSS, and the 1-minute load average before and after the row (the machine may be
 shared: numbers taken at a load above ~1.3 on 2 cores are unreliable).
 The process is configured as train.py configures it (`ugatit_tf.runtime`):
-`--inter_op_threads` 1, one op at a time on all cores, and `--save_memory` as given
-(see bench/RESULTS.md).
+`--inter_op_threads` 1, one op at a time on all cores (see bench/RESULTS.md).
 
 Prints a table and writes bench/results/train_bench.json.
 """
@@ -55,8 +54,6 @@ flags.DEFINE_string("output", os.path.join(os.path.dirname(os.path.abspath(__fil
 flags.DEFINE_integer("inter_op_threads", 1, "tf.config.threading inter-op threads "
                      "(0: TF's default, one per core; 1 runs one op at a time on all "
                      "cores: ~1.5x faster and leaner on 2 cores, see bench/RESULTS.md).")
-flags.DEFINE_bool("save_memory", False, "As train.py --save_memory: two grappler "
-                  "passes off (ugatit_tf.runtime.MEMORY_SAVING_GRAPPLER_OPTIONS).")
 flags.DEFINE_integer("intra_op_threads", 0, "tf.config.threading intra-op threads "
                      "(0: TF's default).")
 flags.DEFINE_float("max_data_gib", 0.0, "Cap each child's data segment (RLIMIT_DATA, "
@@ -104,7 +101,7 @@ def run_child(name, xla):
     from ugatit_tf.runtime import configure_runtime
     from ugatit_tf.trainer import Trainer
 
-    configure_runtime(FLAGS.inter_op_threads, FLAGS.save_memory)
+    configure_runtime(FLAGS.inter_op_threads)
     if FLAGS.intra_op_threads:
         tf.config.threading.set_intra_op_parallelism_threads(FLAGS.intra_op_threads)
     light, ch, size, steps, *_ = ROWS[name]
@@ -172,7 +169,6 @@ def main(argv):
                    f"--child_xla={xla}", f"--dtype={FLAGS.dtype}",
                    f"--count_flops={FLAGS.count_flops}",
                    f"--inter_op_threads={FLAGS.inter_op_threads}",
-                   f"--save_memory={FLAGS.save_memory}",
                    f"--intra_op_threads={FLAGS.intra_op_threads}"]
             if FLAGS.steps:
                 cmd.append(f"--steps={FLAGS.steps}")
@@ -222,7 +218,6 @@ def main(argv):
                 a for a in sys.argv[1:] if not a.startswith("--output")),
             "dtype": FLAGS.dtype,
             "inter_op_threads": FLAGS.inter_op_threads,
-            "save_memory": FLAGS.save_memory,
             "intra_op_threads": FLAGS.intra_op_threads,
             "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
             "machine": machine(processor=_cpu_model()),

@@ -94,7 +94,10 @@ def test_normalized_kernel_has_unit_spectral_norm_after_training_calls(make, inp
 
 
 @pytest.mark.parametrize("make, inputs", [
+    # Output smaller than the kernel: divides the output, with its own gradient.
     (lambda: SpectralNormConv2D(4, 3, strides=2, use_bias=False), IMAGES),
+    # Output larger: divides the kernel, autodiff's gradient.
+    (lambda: SpectralNormConv2D(2, 2, use_bias=False), IMAGES),
     (lambda: SpectralNormDense(4), VECTORS),
 ])
 def test_gradient_flows_through_sigma(make, inputs):
