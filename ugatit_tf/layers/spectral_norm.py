@@ -25,6 +25,11 @@ def _l2_normalize(x):
     return x / ops.maximum(ops.sqrt(ops.sum(ops.square(x))), _NORM_EPSILON)
 
 
+def _sigma(kernel, u, v):
+    """sigma = u^T W v, the kernel viewed as the matrix `[fan_in, out]` = W^T."""
+    return ops.sum(u * ops.matmul(v, ops.reshape(kernel, (-1, kernel.shape[-1]))))
+
+
 @keras.saving.register_keras_serializable(package="ugatit_tf")
 class UnitNormal(keras.initializers.Initializer):
     """A random normal vector scaled to unit L2 norm (PT's initial u and v)."""
@@ -90,9 +95,7 @@ class SpectralNormBase(keras.layers.Layer):
         training."""
         u, v = self._power_iteration(training)
         kernel = ops.convert_to_tensor(self.kernel)
-        matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))  # [fan_in, out] = W^T
-        sigma = ops.sum(u * ops.matmul(v, matrix))
-        return kernel, sigma
+        return kernel, _sigma(kernel, u, v)
 
     def _power_iteration(self, training):
         """u and v (constants for the gradient), after one power-iteration round that
@@ -203,8 +206,7 @@ def _conv_over_sigma(inputs, kernel, u, v, strides):
 
     @tf.custom_gradient
     def forward(x, w):
-        matrix = tf.reshape(w, (-1, w.shape[-1]))
-        sigma = tf.reduce_sum(u * tf.squeeze(tf.matmul(v[None], matrix), 0))
+        sigma = _sigma(w, u, v)
         w_cast, sigma_cast = tf.cast(w, dtype), tf.cast(sigma, dtype)
         conv = tf.nn.conv2d(x, w_cast, strides, "VALID")
 
