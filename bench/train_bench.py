@@ -16,8 +16,9 @@ iteration: real A and B in, and their translations), GFLOP per iteration counted
 from the graph of one traced step (TF's registered flop statistics of every
 Conv2D / Conv2DBackprop* / MatMul / elementwise op, summed by `tf.compat.v1.profiler`;
 the convolutions are nearly all of it), achieved GFLOP/s, CPU seconds per iteration,
-peak RSS, and the 1-minute load average before and after the row (the machine may be
-shared: numbers taken at a load above ~1.3 on 2 cores are unreliable).
+peak RSS, and the 1-minute load average before and after the row (it includes the
+previous row's own threads; a VM's host load does not show in it: see "Noise" in
+bench/RESULTS.md).
 The process is configured as train.py configures it (`ugatit_tf.runtime`):
 `--inter_op_threads` 1, one op at a time on all cores (see bench/RESULTS.md).
 
