@@ -27,7 +27,7 @@ from absl import app, flags  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from train_rows import ROWS, make_config  # noqa: E402  (bench/ is on sys.path)
+from train_rows import ROWS, trainer_on_constant_batch  # noqa: E402  (bench/ is on sys.path)
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("row", "light64_128", list(ROWS), "The configuration to profile.")
@@ -74,17 +74,10 @@ def main(argv):
     import tensorflow as tf
 
     from ugatit_tf.runtime import configure_runtime
-    from ugatit_tf.trainer import Trainer
 
     configure_runtime(1)
-    light, ch, size, *_ = ROWS[FLAGS.row]
     with tempfile.TemporaryDirectory() as workdir, tempfile.TemporaryDirectory() as logdir:
-        trainer = Trainer(make_config(light, ch, size), workdir,
-                          tf.distribute.OneDeviceStrategy("/cpu:0"), steps_per_loop=1)
-        rng = tf.random.Generator.from_seed(0)
-        batch = (rng.uniform((1, size, size, 3), -1.0, 1.0),
-                 rng.uniform((1, size, size, 3), -1.0, 1.0))
-        iterator = iter(tf.data.Dataset.from_tensors(batch).repeat())
+        trainer, iterator, _ = trainer_on_constant_batch(FLAGS.row, workdir, steps_per_loop=1)
         float(trainer._loop(iterator, tf.constant(1))[0]["G_loss"])  # trace + warm-up
         before = tf.config.experimental.get_memory_info("CPU:0")["current"]
         tf.profiler.experimental.start(

@@ -40,7 +40,7 @@ from absl import app, flags
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common import machine, write_json  # noqa: E402  (bench/ is on sys.path)
-from train_rows import ROWS, make_config  # noqa: E402
+from train_rows import ROWS, trainer_on_constant_batch  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("rows", list(ROWS), f"Rows to run, of {list(ROWS)}.")
@@ -100,7 +100,6 @@ def run_child(name, xla):
     import tensorflow as tf
 
     from ugatit_tf.runtime import configure_runtime
-    from ugatit_tf.trainer import Trainer
 
     configure_runtime(FLAGS.inter_op_threads)
     if FLAGS.intra_op_threads:
@@ -111,14 +110,9 @@ def run_child(name, xla):
     if FLAGS.dtype != "float32":
         keras.mixed_precision.set_global_policy(FLAGS.dtype)
     load_before = os.getloadavg()[0]
-    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
     with tempfile.TemporaryDirectory() as workdir:
-        trainer = Trainer(make_config(light, ch, size), workdir, strategy,
-                          steps_per_loop=steps, jit_compile=xla)
-        rng = tf.random.Generator.from_seed(0)
-        real_a = rng.uniform((1, size, size, 3), -1.0, 1.0)
-        real_b = rng.uniform((1, size, size, 3), -1.0, 1.0)
-        iterator = iter(tf.data.Dataset.from_tensors((real_a, real_b)).repeat())
+        trainer, iterator, (real_a, real_b) = trainer_on_constant_batch(
+            name, workdir, steps_per_loop=steps, jit_compile=xla)
         loop = lambda n: trainer._loop(iterator, n)  # noqa: E731
 
         start = time.perf_counter()

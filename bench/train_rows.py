@@ -1,5 +1,6 @@
 """The training benchmark's configurations and the official PyTorch figures for
-them (issue 6), shared by bench/train_bench.py and bench/memory_profile.py."""
+them (issue 6), and the trainer they measure, shared by bench/train_bench.py and
+bench/memory_profile.py."""
 
 # Reference: the official PyTorch code on this machine kind (issue 6).
 ROWS = {
@@ -21,3 +22,23 @@ def make_config(light, ch, size):
     config.model.image_size = size
     config.train.iterations = 1_000_000
     return config
+
+
+def trainer_on_constant_batch(name, workdir, steps_per_loop, jit_compile=False):
+    """The real Trainer of row `name` (OneDeviceStrategy on the CPU, batch 1) and an
+    iterator repeating one random batch, so that no data pipeline work is timed.
+
+    Returns:
+        `(trainer, iterator, (real_a, real_b))`.
+    """
+    import tensorflow as tf
+
+    from ugatit_tf.trainer import Trainer
+
+    light, ch, size, *_ = ROWS[name]
+    trainer = Trainer(make_config(light, ch, size), workdir,
+                      tf.distribute.OneDeviceStrategy("/cpu:0"),
+                      steps_per_loop=steps_per_loop, jit_compile=jit_compile)
+    rng = tf.random.Generator.from_seed(0)
+    batch = tuple(rng.uniform((1, size, size, 3), -1.0, 1.0) for _ in "AB")
+    return trainer, iter(tf.data.Dataset.from_tensors(batch).repeat()), batch
