@@ -11,6 +11,7 @@ from ugatit_tf.layers import SpectralNormConv2D, SpectralNormDense, UnitNormal
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.standard_normal((2, 9, 8, 3)).astype(np.float32)
+SMALL_IMAGES = RNG.standard_normal((2, 5, 5, 3)).astype(np.float32)
 VECTORS = RNG.standard_normal((3, 6)).astype(np.float32)
 
 
@@ -93,29 +94,43 @@ def test_normalized_kernel_has_unit_spectral_norm_after_training_calls(make, inp
     np.testing.assert_allclose(np.linalg.svd(normalized, compute_uv=False)[0], 1.0, rtol=1e-3)
 
 
-@pytest.mark.parametrize("make, inputs", [
+def graph_op_types(layer, inputs):
+    fn = tf.function(lambda x: layer(x, training=True))
+    return {op.type for op in fn.get_concrete_function(tf.constant(inputs)).graph.get_operations()}
+
+
+@pytest.mark.parametrize("make, inputs, runs_as", [
     # Output smaller than the kernel: divides the output, with its own gradient.
-    (lambda: SpectralNormConv2D(4, 3, strides=2, use_bias=False), IMAGES),
+    (lambda: SpectralNormConv2D(4, 3, strides=2, use_bias=False), IMAGES, "Conv2D"),
+    # ... and with few positions (8) for its channels (128): a matmul of the windows.
+    (lambda: SpectralNormConv2D(128, 4, use_bias=False), SMALL_IMAGES, "MatMul"),
     # Output larger: divides the kernel, autodiff's gradient.
-    (lambda: SpectralNormConv2D(2, 2, use_bias=False), IMAGES),
-    (lambda: SpectralNormDense(4), VECTORS),
+    (lambda: SpectralNormConv2D(2, 2, use_bias=False), IMAGES, "Conv2D"),
+    (lambda: SpectralNormDense(4), VECTORS, "MatMul"),
 ])
-def test_gradient_flows_through_sigma(make, inputs):
+def test_gradient_flows_through_sigma(make, inputs, runs_as):
     """d/dW of L(W / sigma(W)) with u, v held constant, as torch's spectral_norm has it:
-    dL/dW = G / sigma - <G, W> / sigma^2 * v u^T, G = dL/d(normalized kernel)."""
+    dL/dW = G / sigma - <G, W> / sigma^2 * v u^T, G = dL/d(normalized kernel); and
+    dL/dx is the plain layer's with the normalized kernel."""
     layer = make()
     layer(inputs)
+    op_types = graph_op_types(layer, inputs)
+    assert runs_as in op_types and (runs_as == "MatMul") == ("Conv2D" not in op_types)
     weights = RNG.standard_normal(layer(inputs).shape).astype(np.float32)
+    inputs = tf.constant(inputs)
 
-    with tf.GradientTape() as tape:
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(inputs)
         loss = ops.sum(layer(inputs, training=True) * weights)
     grad = tape.gradient(loss, layer.kernel).numpy()
+    grad_inputs = tape.gradient(loss, inputs).numpy()
 
     u, v = state(layer)  # the values this training call used
     kernel = layer.kernel.numpy()
     sigma = float(u @ kernel_matrix(layer).T @ v)
     normalized = tf.Variable(kernel / sigma)
-    with tf.GradientTape() as tape:
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(inputs)
         if isinstance(layer, SpectralNormConv2D):
             out = ops.conv(inputs, normalized, strides=layer.strides, padding="valid")
         else:
@@ -126,6 +141,9 @@ def test_gradient_flows_through_sigma(make, inputs):
     np.testing.assert_allclose(grad, want, rtol=1e-4, atol=1e-5 * np.max(np.abs(want)))
     # Keras' own SpectralNormalization would give g / sigma: the sigma term is not small.
     assert np.max(np.abs(grad - g / sigma)) > 1e-3 * np.max(np.abs(g / sigma))
+    want_inputs = tape.gradient(plain_loss, inputs).numpy()
+    np.testing.assert_allclose(grad_inputs, want_inputs, rtol=1e-4,
+                               atol=1e-5 * np.max(np.abs(want_inputs)))
 
 
 def test_unit_normal_initializer():

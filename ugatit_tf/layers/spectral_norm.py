@@ -19,6 +19,10 @@ import tensorflow as tf
 from keras import ops
 
 _NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
+# `_conv_over_sigma` runs the conv as a matmul when the output has at least this many
+# channels per row of the windows matrix (batch x height x width rows). Measured on the
+# discriminator's layers (bench/RESULTS.md): below it oneDNN's conv is as fast.
+_MATMUL_CHANNELS_PER_ROW = 16
 
 
 def _l2_normalize(x):
@@ -176,7 +180,7 @@ class SpectralNormConv2D(SpectralNormBase):
         # temporaries per call in the backward pass.
         u, v = self._power_iteration(training)
         kernel = tf.convert_to_tensor(self.kernel)  # a read, not the variable
-        return self._add_bias(_conv_over_sigma(inputs, kernel, u, v, self.strides))
+        return self._add_bias(_conv_over_sigma(inputs, kernel, u, v, self.strides, out_shape))
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
@@ -192,40 +196,71 @@ class SpectralNormConv2D(SpectralNormBase):
         }
 
 
-def _conv_over_sigma(inputs, kernel, u, v, strides):
+def _patches(inputs, kernel_size, strides, out_shape):
+    """im2col: the `[N * H' * W', k * k * C]` matrix of the valid conv's input windows,
+    columns in the kernel's (kh, kw, C) order."""
+    _, out_h, out_w, _ = out_shape
+    windows = [inputs[:, i:i + strides * (out_h - 1) + 1:strides,
+                      j:j + strides * (out_w - 1) + 1:strides, :]
+               for i in range(kernel_size) for j in range(kernel_size)]
+    return tf.reshape(tf.concat(windows, axis=-1), (-1, kernel_size**2 * inputs.shape[-1]))
+
+
+def _conv_over_sigma(inputs, kernel, u, v, strides, out_shape):
     """`conv(inputs, W) / sigma(W)` (valid padding), `sigma = u^T W v` with u, v held
-    constant: autodiff's values and gradient ops, except that the kernel's two
-    gradients (the convolution's and sigma's kernel-sized outer product) are summed
-    here, per call. Left to the tape, all calls' terms went into one sum that grappler
-    made an accumulator with two more kernel-sized buffers (128 MiB each for the
-    4x4x1024x2048 kernels at ch 64); summing per call took the step's peak allocation
-    at light ch 64, 128 px from 3.83 to 3.44 GiB (bench/memory_profile.py).
+    constant: autodiff's values, with the gradient written here so that the kernel's
+    two terms (the conv's and sigma's outer product `v (d_sigma u)^T`) are summed per
+    call. Left to the tape, all calls' terms went into one sum that grappler made an
+    accumulator with two more kernel-sized buffers (128 MiB each for the 4x4x1024x2048
+    kernels at ch 64); summing per call took the step's peak allocation at light ch 64,
+    128 px from 3.83 to 3.44 GiB (bench/memory_profile.py).
+
+    When the output has few positions for its channels, the conv is run as a matmul of
+    the input windows (`_patches`) with the kernel matrix: for such shapes oneDNN's conv
+    and its gradients spend their time reordering the kernel (the global discriminator's
+    4x4x1024x2048 conv on 3x3 positions at ch 64, 128 px: 185 ms forward and backward,
+    72 ms as a matmul). The kernel's two gradient terms are then one matmul, of the
+    windows and the output gradient with one more row each (v and d_sigma u).
     """
     dtype = inputs.dtype
+    batch, out_h, out_w, units = out_shape
+    as_matmul = batch is not None and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units
     strides = [1, strides, strides, 1]
 
     @tf.custom_gradient
     def forward(x, w):
         sigma = _sigma(w, u, v)
         w_cast, sigma_cast = tf.cast(w, dtype), tf.cast(sigma, dtype)
-        conv = tf.nn.conv2d(x, w_cast, strides, "VALID")
+        matrix = tf.reshape(w_cast, (-1, units))
+        out = tf.matmul(x, matrix) if as_matmul else tf.nn.conv2d(x, w_cast, strides, "VALID")
 
         def grad(dy):
-            d_conv = dy / sigma_cast
-            d_sigma = tf.cast(tf.reduce_sum(dy * ((-conv / sigma_cast) / sigma_cast)),
+            d_out = dy / sigma_cast
+            d_sigma = tf.cast(tf.reduce_sum(dy * ((-out / sigma_cast) / sigma_cast)),
                               sigma.dtype)
-            dx = tf.raw_ops.Conv2DBackpropInput(
-                input_sizes=tf.shape(x), filter=w_cast, out_backprop=d_conv,
-                strides=strides, padding="VALID")
-            dw_conv = tf.raw_ops.Conv2DBackpropFilter(
-                input=x, filter_sizes=tf.shape(w), out_backprop=d_conv, strides=strides,
-                padding="VALID")
-            dw_sigma = tf.matmul(v[:, None], (d_sigma * u)[None, :])
-            return dx, tf.cast(dw_conv, w.dtype) + tf.reshape(dw_sigma, w.shape)
+            sigma_row = (d_sigma * u)[None, :]  # sigma's kernel gradient is v sigma_row
+            if as_matmul:
+                dx = tf.matmul(d_out, matrix, transpose_b=True)
+                dw = tf.matmul(tf.concat([tf.cast(x, w.dtype), v[None, :]], axis=0),
+                               tf.concat([tf.cast(d_out, w.dtype), sigma_row], axis=0),
+                               transpose_a=True)
+            else:
+                dx = tf.raw_ops.Conv2DBackpropInput(
+                    input_sizes=tf.shape(x), filter=w_cast, out_backprop=d_out,
+                    strides=strides, padding="VALID")
+                dw_conv = tf.raw_ops.Conv2DBackpropFilter(
+                    input=x, filter_sizes=tf.shape(w), out_backprop=d_out,
+                    strides=strides, padding="VALID")
+                dw = tf.cast(tf.reshape(dw_conv, (-1, units)), w.dtype) + tf.matmul(
+                    v[:, None], sigma_row)
+            return dx, tf.reshape(dw, w.shape)
 
-        return conv / sigma_cast, grad
+        return out / sigma_cast, grad
 
-    return forward(inputs, kernel)
+    if not as_matmul:
+        return forward(inputs, kernel)
+    patches = _patches(inputs, kernel.shape[0], strides[1], out_shape)
+    return tf.reshape(forward(patches, kernel), (batch, out_h, out_w, units))
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
