@@ -286,7 +286,7 @@ def test_tflite_files_use_builtin_ops_only(export):
         assert "CONV_2D" in ops, ops
         assert not [op for op in ops if "Flex" in op or "VAR" in op or "CUSTOM" in op], ops
         if export.light:
-            assert "RESIZE_NEAREST_NEIGHBOR" not in ops  # the upsampler is broadcast-based
+            assert "RESIZE_NEAREST_NEIGHBOR" not in ops  # the upsampler is a sub-pixel conv
 
 
 def test_builtin_check_catches_flex_ops():

@@ -6,10 +6,10 @@ from ugatit_tf.layers.normalization import LIN, AdaLIN, InstanceNorm
 from ugatit_tf.layers.padding import ReflectionPad2D
 from ugatit_tf.layers.resnet_blocks import ResnetAdaLINBlock, ResnetBlock
 from ugatit_tf.layers.spectral_norm import SpectralNormConv2D, SpectralNormDense, UnitNormal
-from ugatit_tf.layers.upsampling import NearestUpsample2x
+from ugatit_tf.layers.upsampling import UpsampleConv2D
 
 __all__ = [
-    "AdaLIN", "CAMAttention", "ClipValue", "InstanceNorm", "LIN", "NearestUpsample2x",
-    "ReflectionPad2D", "ResnetAdaLINBlock", "ResnetBlock", "SpectralNormConv2D",
-    "SpectralNormDense", "UnitNormal",
+    "AdaLIN", "CAMAttention", "ClipValue", "InstanceNorm", "LIN", "ReflectionPad2D",
+    "ResnetAdaLINBlock", "ResnetBlock", "SpectralNormConv2D", "SpectralNormDense",
+    "UnitNormal", "UpsampleConv2D",
 ]

@@ -7,10 +7,10 @@ from ugatit_tf.layers import (
     LIN,
     CAMAttention,
     InstanceNorm,
-    NearestUpsample2x,
     ReflectionPad2D,
     ResnetAdaLINBlock,
     ResnetBlock,
+    UpsampleConv2D,
 )
 from ugatit_tf.layers.resnet_blocks import conv2d
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
@@ -107,9 +107,7 @@ class UGATITGenerator(keras.Model):
         self.decoder = []
         for i, filters in enumerate((2 * f, f), start=1):
             self.decoder += [
-                NearestUpsample2x(dtype=dt, name=f"up{i}_upsample"),
-                ReflectionPad2D(1, dtype=dt, name=f"up{i}_pad"),
-                conv2d(filters, 3, fan_in=2 * filters, dtype=dt, name=f"up{i}_conv"),
+                UpsampleConv2D(filters, dtype=dt, name=f"up{i}_conv"),
                 LIN(dtype=dt, name=f"up{i}_norm"),
                 keras.layers.ReLU(dtype=dt, name=f"up{i}_relu"),
             ]
