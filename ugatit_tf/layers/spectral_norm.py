@@ -19,9 +19,12 @@ import tensorflow as tf
 from keras import ops
 
 _NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
-# `_conv_over_sigma` runs the conv as a matmul when the output has at least this many
-# channels per row of the windows matrix (batch x height x width rows). Measured on the
-# discriminator's layers (bench/RESULTS.md): below it oneDNN's conv is as fast.
+# `_conv_over_sigma` runs the conv as a matmul when the kernel has at least this many
+# weights and the output at least this many channels per row of the windows matrix
+# (batch x height x width rows). Measured on the discriminator's layers (bench/
+# RESULTS.md): oneDNN's conv is as fast or faster for 4x4x256x512 kernels and smaller,
+# 2.5x slower for 4x4x512x1024 on 3x3 positions.
+_MATMUL_MIN_KERNEL = 2**22
 _MATMUL_CHANNELS_PER_ROW = 16
 
 
@@ -97,24 +100,27 @@ class SpectralNormBase(keras.layers.Layer):
     def _kernel_and_sigma(self, training):
         """The raw kernel W and sigma(W), running (and storing) a power iteration if
         training."""
-        u, v = self._power_iteration(training)
+        u, v, _ = self._power_iteration(training)
         kernel = ops.convert_to_tensor(self.kernel)
         return kernel, _sigma(kernel, u, v)
 
     def _power_iteration(self, training):
-        """u and v (constants for the gradient), after one power-iteration round that
-        is stored if training."""
+        """`(u, v, v^T W^T)`, constants for the gradient, after one power-iteration
+        round that is stored if training. The last is the product the round normalised
+        into u, from which sigma = u . (v^T W^T) takes one kernel read less (PT computes
+        the same product again); None in inference calls."""
         u, v = ops.convert_to_tensor(self.sn_u), ops.convert_to_tensor(self.sn_v)
-        if training:
-            kernel = ops.stop_gradient(ops.convert_to_tensor(self.kernel))
-            matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))
-            for _ in range(self.power_iterations):
-                v = _l2_normalize(ops.matmul(matrix, u))
-                u = _l2_normalize(ops.matmul(v, matrix))
-            self.sn_u.assign(u)
-            self.sn_v.assign(v)
-            u, v = ops.stop_gradient(u), ops.stop_gradient(v)
-        return u, v
+        if not training:
+            return u, v, None
+        kernel = ops.stop_gradient(ops.convert_to_tensor(self.kernel))
+        matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))
+        for _ in range(self.power_iterations):
+            v = _l2_normalize(ops.matmul(matrix, u))
+            v_w = ops.matmul(v, matrix)
+            u = _l2_normalize(v_w)
+        self.sn_u.assign(u)
+        self.sn_v.assign(v)
+        return ops.stop_gradient(u), ops.stop_gradient(v), ops.stop_gradient(v_w)
 
     def _add_bias(self, x):
         if self.bias is None:
@@ -178,9 +184,9 @@ class SpectralNormConv2D(SpectralNormBase):
         # deep layers' kernels are far larger than their outputs (4x4x1024x2048 against
         # 2x2x2048 at 128 px), and dividing the kernel costs several kernel-sized
         # temporaries per call in the backward pass.
-        u, v = self._power_iteration(training)
         kernel = tf.convert_to_tensor(self.kernel)  # a read, not the variable
-        return self._add_bias(_conv_over_sigma(inputs, kernel, u, v, self.strides, out_shape))
+        return self._add_bias(_conv_over_sigma(
+            inputs, kernel, *self._power_iteration(training), self.strides, out_shape))
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
@@ -206,30 +212,33 @@ def _patches(inputs, kernel_size, strides, out_shape):
     return tf.reshape(tf.concat(windows, axis=-1), (-1, kernel_size**2 * inputs.shape[-1]))
 
 
-def _conv_over_sigma(inputs, kernel, u, v, strides, out_shape):
+def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
     """`conv(inputs, W) / sigma(W)` (valid padding), `sigma = u^T W v` with u, v held
-    constant: autodiff's values, with the gradient written here so that the kernel's
-    two terms (the conv's and sigma's outer product `v (d_sigma u)^T`) are summed per
-    call. Left to the tape, all calls' terms went into one sum that grappler made an
-    accumulator with two more kernel-sized buffers (128 MiB each for the 4x4x1024x2048
-    kernels at ch 64); summing per call took the step's peak allocation at light ch 64,
-    128 px from 3.83 to 3.44 GiB (bench/memory_profile.py).
+    constant (`v_w`: `v^T W^T` if the power iteration made it, else None): autodiff's
+    values, with the gradient written here so that the kernel's two terms (the conv's
+    and sigma's outer product `v (d_sigma u)^T`) are summed per call. Left to the tape,
+    all calls' terms went into one sum that grappler made an accumulator with two more
+    kernel-sized buffers (128 MiB each for the 4x4x1024x2048 kernels at ch 64); summing
+    per call took the step's peak allocation at light ch 64, 128 px from 3.83 to 3.44 GiB
+    (bench/memory_profile.py).
 
-    When the output has few positions for its channels, the conv is run as a matmul of
-    the input windows (`_patches`) with the kernel matrix: for such shapes oneDNN's conv
-    and its gradients spend their time reordering the kernel (the global discriminator's
-    4x4x1024x2048 conv on 3x3 positions at ch 64, 128 px: 185 ms forward and backward,
-    72 ms as a matmul). The kernel's two gradient terms are then one matmul, of the
-    windows and the output gradient with one more row each (v and d_sigma u).
+    When the kernel is large and the output has few positions for its channels, the
+    conv is run as a matmul of the input windows (`_patches`) with the kernel matrix:
+    for such shapes oneDNN's conv and its gradients spend their time reordering the
+    kernel (the global discriminator's 4x4x1024x2048 conv on 3x3 positions at ch 64,
+    128 px: 189 ms forward and backward, 72 ms as a matmul). The kernel's two gradient
+    terms are then one matmul, of the windows and the output gradient with one more row
+    each (v and d_sigma u).
     """
     dtype = inputs.dtype
     batch, out_h, out_w, units = out_shape
-    as_matmul = batch is not None and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units
+    as_matmul = (batch is not None and math.prod(kernel.shape) >= _MATMUL_MIN_KERNEL
+                 and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units)
     strides = [1, strides, strides, 1]
 
     @tf.custom_gradient
     def forward(x, w):
-        sigma = _sigma(w, u, v)
+        sigma = _sigma(w, u, v) if v_w is None else tf.reduce_sum(u * v_w)
         w_cast, sigma_cast = tf.cast(w, dtype), tf.cast(sigma, dtype)
         matrix = tf.reshape(w_cast, (-1, units))
         out = tf.matmul(x, matrix) if as_matmul else tf.nn.conv2d(x, w_cast, strides, "VALID")
