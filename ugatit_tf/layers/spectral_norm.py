@@ -21,9 +21,9 @@ from keras import ops
 _NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
 # `_conv_over_sigma` runs the conv as a matmul when the kernel has at least this many
 # weights and the output at least this many channels per row of the windows matrix
-# (batch x height x width rows). Measured on the discriminator's layers (bench/
-# RESULTS.md): oneDNN's conv is as fast or faster for 4x4x256x512 kernels and smaller,
-# 2.5x slower for 4x4x512x1024 on 3x3 positions.
+# (batch x height x width rows). Measured on the discriminator's layers
+# (bench/layer_bench.py): for 4x4x256x512 kernels and smaller either can be faster, by
+# up to a third; for 4x4x512x1024 on 3x3 positions oneDNN's conv is 2.9x slower.
 _MATMUL_MIN_KERNEL = 2**22
 _MATMUL_CHANNELS_PER_ROW = 16
 
