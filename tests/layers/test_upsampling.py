@@ -72,3 +72,12 @@ def test_dynamic_height_and_width():
 def test_bad_filters():
     with pytest.raises(ValueError, match="filters must be a positive int"):
         UpsampleConv2D(0)
+
+
+def test_kernel_initializer_is_used_and_kept_in_the_config():
+    layer = UpsampleConv2D(2, kernel_initializer="ones")
+    layer(IMAGES)
+    np.testing.assert_array_equal(layer.kernel.numpy(), np.ones((3, 3, 4, 2)))
+    clone = UpsampleConv2D.from_config(layer.get_config())
+    clone(IMAGES)
+    np.testing.assert_array_equal(clone.kernel.numpy(), np.ones((3, 3, 4, 2)))

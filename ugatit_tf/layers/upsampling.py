@@ -32,6 +32,8 @@ class UpsampleConv2D(keras.layers.Layer):
 
     Args:
         filters: output channels.
+        kernel_initializer: for the `[3, 3, C, filters]` kernel; default PT's
+            `U(+-1/sqrt(9 C))`, made when the layer is built.
 
     Call arguments:
         inputs: `[N, H, W, C]`.
@@ -43,18 +45,20 @@ class UpsampleConv2D(keras.layers.Layer):
     `nn.ReflectionPad2d(1)`, `nn.Conv2d(C, filters, 3, 1, 0, bias=False)`.
     """
 
-    def __init__(self, filters, **kwargs):
+    def __init__(self, filters, kernel_initializer=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(filters, int) or filters < 1:
             raise ValueError(f"filters must be a positive int, got {filters!r}.")
         self.filters = filters
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def build(self, input_shape):
         channels = input_shape[-1]
         # Read in float32 (autocast off): the taps are summed before the cast.
         self.kernel = self.add_weight(
             name="kernel", shape=(3, 3, channels, self.filters),
-            initializer=pytorch_uniform(9 * channels), autocast=False)
+            initializer=self.kernel_initializer or pytorch_uniform(9 * channels),
+            autocast=False)
 
     def call(self, inputs):
         rows = _phase_taps(ops.convert_to_tensor(self.kernel), axis=0)
@@ -74,4 +78,5 @@ class UpsampleConv2D(keras.layers.Layer):
         return (n, double(h), double(w), self.filters)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters}
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}

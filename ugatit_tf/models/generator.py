@@ -107,7 +107,10 @@ class UGATITGenerator(keras.Model):
         self.decoder = []
         for i, filters in enumerate((2 * f, f), start=1):
             self.decoder += [
-                UpsampleConv2D(filters, dtype=dt, name=f"up{i}_conv"),
+                # The initializer is made here, as for the other convs: unseeded Keras
+                # initializers draw their seed when made, so this order fixes the init.
+                UpsampleConv2D(filters, kernel_initializer=pytorch_uniform(9 * 2 * filters),
+                               dtype=dt, name=f"up{i}_conv"),
                 LIN(dtype=dt, name=f"up{i}_norm"),
                 keras.layers.ReLU(dtype=dt, name=f"up{i}_relu"),
             ]
