@@ -85,8 +85,7 @@ def main(argv):
         logging.info("Wrote translations to %s", out)
         return
 
-    logging.info("Runtime settings: %s", runtime.configure_runtime(
-        _INTER_OP_THREADS.value))
+    logging.info("Runtime settings: %s", runtime.configure_runtime(_INTER_OP_THREADS.value))
     if _MIXED_PRECISION.value:
         keras.mixed_precision.set_global_policy(f"mixed_{_MIXED_PRECISION.value}")
     strategy = distribution.get_strategy(_STRATEGY.value)

@@ -8,10 +8,9 @@ it would define its flags twice): this one needs no data, runs on one fixed rand
 batch-1 input, and compares every way of running one generator with the official
 PyTorch figure (759 ms/image, no grad, same machine kind; issue 6):
 Keras eager call, Keras `tf.function` (with and without XLA, and in mixed_bfloat16),
-the exported SavedModel
-`a2b` signature and the exported TFLite float32 / float16 files through `ai_edge_litert`
-(export through `export_lib.export_generators`, the code path of export.py). Median of
-`--runs` runs after a warm-up. Prints a table and writes
+the exported SavedModel `a2b` signature and the exported TFLite float32 / float16 files
+through `ai_edge_litert` (export through `export_lib.export_generators`, the code path
+of export.py). Median of `--runs` runs after a warm-up. Prints a table and writes
 bench/results/inference_bench.json with the 1-minute load average around each row.
 """
 

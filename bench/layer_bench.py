@@ -70,16 +70,19 @@ def time_call(fn, variables, x):
 
 def spectral_norm_rows():
     rows = []
+    defaults = spectral_norm._MATMUL_MIN_KERNEL, spectral_norm._MATMUL_CHANNELS_PER_ROW
     for model, name, side, cin, cout, stride in DISCRIMINATOR_CONVS:
         x = tf.random.normal((1, side, side, cin))
         times = {}
-        for path, min_kernel in (("conv", float("inf")), ("matmul", 0)):
-            spectral_norm._MATMUL_MIN_KERNEL = min_kernel
-            spectral_norm._MATMUL_CHANNELS_PER_ROW = 0 if path == "matmul" else 16
+        # Force each path through the layer's thresholds: none passes the first, all
+        # pass both at (0, 0).
+        for path, thresholds in (("conv", (float("inf"), 0)), ("matmul", (0, 0))):
+            spectral_norm._MATMUL_MIN_KERNEL, spectral_norm._MATMUL_CHANNELS_PER_ROW = thresholds
             layer = spectral_norm.SpectralNormConv2D(cout, 4, strides=stride)
             layer(x)
             times[path] = time_call(lambda t, layer=layer: layer(t, training=True),
                                     layer.trainable_weights, x)
+        spectral_norm._MATMUL_MIN_KERNEL, spectral_norm._MATMUL_CHANNELS_PER_ROW = defaults
         rows.append({"model": model, "layer": name, "input": [1, side, side, cin],
                      "kernel": [4, 4, cin, cout], "stride": stride,
                      "conv_ms": times["conv"], "matmul_ms": times["matmul"]})
