@@ -78,7 +78,8 @@ def main(argv):
     configure_runtime(1)
     with tempfile.TemporaryDirectory() as workdir, tempfile.TemporaryDirectory() as logdir:
         trainer, iterator, _ = trainer_on_constant_batch(FLAGS.row, workdir, steps_per_loop=1)
-        float(trainer._loop(iterator, tf.constant(1))[0]["G_loss"])  # trace + warm-up
+        trainer.prepare(iterator)
+        float(trainer._loop(iterator, tf.constant(1))[0]["G_loss"])  # warm-up
         before = tf.config.experimental.get_memory_info("CPU:0")["current"]
         tf.profiler.experimental.start(
             logdir, options=tf.profiler.experimental.ProfilerOptions(host_tracer_level=3))

@@ -11,7 +11,8 @@ its replica step). Each (row, XLA) runs in a fresh subprocess, so its peak RSS
 (`ru_maxrss`: model, optimizer state, graph and step memory) is its own.
 
 Reported per row: ms/iter (median over `--repeats` timed calls of `--steps` iterations
-each, after one warm-up call that traces and runs a step), images/s (4 images per
+each, after the Trainer's `prepare` (as `Trainer.train` does: trace, build, release
+the freed heap) and one warm-up call of one step), images/s (4 images per
 iteration: real A and B in, and their translations), GFLOP per iteration counted once
 from the graph of one traced step (TF's registered flop statistics of every
 Conv2D / Conv2DBackprop* / MatMul / elementwise op, summed by `tf.compat.v1.profiler`;
@@ -116,6 +117,7 @@ def run_child(name, xla):
         loop = lambda n: trainer._loop(iterator, n)  # noqa: E731
 
         start = time.perf_counter()
+        trainer.prepare(iterator)  # as Trainer.train does first
         metrics, _ = loop(tf.constant(1))
         float(metrics["G_loss"])
         first_s = time.perf_counter() - start

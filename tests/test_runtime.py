@@ -1,6 +1,7 @@
-"""`ugatit_tf.runtime.configure_runtime`, in fresh processes (its settings are global)."""
+"""`ugatit_tf.runtime`, in fresh processes (its settings are process-wide)."""
 
 import json
+import platform
 import subprocess
 import sys
 
@@ -31,3 +32,38 @@ def test_inter_op_threads(args, inter_op):
     result = configure(*args)
     assert result["inter_op"] == inter_op
     assert result["applied"] == ({"inter_op_threads": inter_op} if inter_op else {})
+
+
+FRAGMENT_AND_RELEASE = """
+import ctypes, json
+from ugatit_tf import runtime
+
+def rss_mib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes, libc.free.argtypes = [ctypes.c_size_t], [ctypes.c_void_p]
+blocks = [libc.malloc(1024) for _ in range(200_000)]  # ~200 MiB of small blocks
+for block in blocks:
+    ctypes.memset(block, 1, 1024)
+for i, block in enumerate(blocks):
+    if i % 64:  # keep one in 64: the free memory is in pieces, not at the heap's top
+        libc.free(block)
+before = rss_mib()
+released = runtime.release_free_memory()
+print(json.dumps({"released": released, "freed_mib": before - rss_mib()}))
+"""
+
+
+def test_release_free_memory_returns_fragmented_heap_to_the_os():
+    out = subprocess.run([sys.executable, "-c", FRAGMENT_AND_RELEASE], check=True,
+                         capture_output=True, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    if platform.libc_ver()[0] == "glibc":
+        assert result["released"]
+        assert result["freed_mib"] > 100, result
+    else:  # no malloc_trim: nothing to release, and no error
+        assert not result["released"]

@@ -113,3 +113,21 @@ def test_nan_loss_stops_and_keeps_last_checkpoint(tmp_path):
     trainer.checkpoint.restore(good).assert_existing_objects_matched()
     assert int(trainer.step.numpy()) == 4
     assert all(np.all(np.isfinite(w)) for w in weights(trainer))
+
+
+def test_prepare_builds_the_loop_without_a_step_or_a_batch(tmp_path):
+    config = tiny_config()
+    prepared = Trainer(config, str(tmp_path / "p"), one_device(), steps_per_loop=2)
+    before = weights(prepared)
+    prepared.prepare()
+    prepared.prepare()  # once only
+    assert int(prepared.step.numpy()) == 0
+    assert_same_weights(weights(prepared), before, atol=0.0)
+    prepared.train(num_steps=2)
+    assert prepared._loop.experimental_get_tracing_count() == 1  # train reused it
+
+    # The same two steps run directly, without prepare: the same first two batches.
+    direct = Trainer(config, str(tmp_path / "d"), one_device(), steps_per_loop=2)
+    direct._loop(direct._data_iterator(), tf.constant(2))
+    assert int(direct.step.numpy()) == int(prepared.step.numpy()) == 2
+    assert_same_weights(weights(prepared), weights(direct), atol=0.0)

@@ -1,5 +1,8 @@
 """Process-wide TensorFlow settings for training (measured in bench/RESULTS.md)."""
 
+import ctypes
+import ctypes.util
+
 import tensorflow as tf
 
 
@@ -20,3 +23,21 @@ def configure_runtime(inter_op_threads=None):
         return {}
     tf.config.threading.set_inter_op_parallelism_threads(inter_op_threads)
     return {"inter_op_threads": inter_op_threads}
+
+
+def release_free_memory():
+    """Hands the C heap's free pages back to the OS (glibc's `malloc_trim`).
+
+    Freed memory otherwise stays in the process, and memory freed as many small blocks
+    cannot hold the training step's large tensors, which then come on top of it.
+
+    Returns:
+        Whether memory was released; False where the C library has no `malloc_trim`
+        (not glibc).
+    """
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return bool(trim(0))
