@@ -181,7 +181,7 @@ class Trainer:
         ~0.2 GiB of freed temporaries in the C heap, in blocks too small for the
         step's tensors, which would then come on top of them at the first step. Here
         a call of zero iterations does that work and `runtime.release_free_memory`
-        returns the blocks: peak RSS at light ch 32, 128 px 2.0 -> 1.76 GiB
+        returns the blocks: peak RSS at light ch 32, 128 px 2.01-2.07 -> 1.80-1.82 GiB
         (bench/RESULTS.md). No step runs and no batch is read.
 
         Args:
