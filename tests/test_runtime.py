@@ -35,10 +35,12 @@ def test_inter_op_threads(args, inter_op):
 
 
 FRAGMENT_AND_RELEASE = """
-import ctypes, json
+import ctypes, json, os
 from ugatit_tf import runtime
 
 def rss_mib():
+    if not os.path.exists("/proc/self/status"):  # not Linux
+        return 0.0
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024

@@ -1,7 +1,6 @@
 """Process-wide TensorFlow settings for training (measured in bench/RESULTS.md)."""
 
 import ctypes
-import ctypes.util
 
 import tensorflow as tf
 
@@ -36,7 +35,7 @@ def release_free_memory():
         (not glibc).
     """
     try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+        trim = ctypes.CDLL(None).malloc_trim  # the C library the process runs on
     except (OSError, AttributeError, TypeError):
         return False
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
