@@ -77,7 +77,6 @@ class Trainer:
         self._step = (tf.function(self._replica_step, jit_compile=True) if jit_compile
                       else self._replica_step)
         self._loop = tf.function(self._train_loop)
-        self._prepared = False
 
     def _optimizer(self, train):
         schedule = HalfConstantLinearDecay(train.learning_rate, train.iterations,
@@ -187,12 +186,12 @@ class Trainer:
         Args:
             iterator: the batches the loop will take (default: the training data's).
         """
-        if not self._prepared:
-            if iterator is None:
-                iterator = self._data_iterator()
-            self._loop(iterator, tf.constant(0))
-            runtime.release_free_memory()
-            self._prepared = True
+        if self._loop.experimental_get_tracing_count():
+            return  # the loop has had its first call
+        if iterator is None:
+            iterator = self._data_iterator()
+        self._loop(iterator, tf.constant(0))
+        runtime.release_free_memory()
 
     def close(self):
         """Drops the data stream (its decoding threads) before the program exits."""
