@@ -1,17 +1,18 @@
 """Instance norm, LIN and AdaLIN as the official PyTorch U-GAT-IT computes them.
 
-Statistics are always taken in float32, whatever the layer's compute dtype, and the
-layers cast back to the compute dtype at the end.
+Statistics are taken in the wider of float32 and the layer's compute dtype
+(`precision.statistics_dtype`), and the layers cast back to the compute dtype at the end.
 """
 
 import keras
 from keras import ops
 
 from ugatit_tf.layers.constraints import ClipValue
+from ugatit_tf.layers.precision import statistics_dtype
 
 
-def normalize(x, axes, epsilon, unbiased):
-    """Returns `(x - mean) / sqrt(var + epsilon)` over `axes`, in float32.
+def normalize(x, axes, epsilon, unbiased, dtype="float32"):
+    """Returns `(x - mean) / sqrt(var + epsilon)` over `axes`, computed in `dtype`.
 
     `unbiased` divides the variance by n - 1 (torch.var's default, used by PT's AdaLIN
     and LIN); otherwise by n (torch's InstanceNorm2d).
@@ -20,12 +21,12 @@ def normalize(x, axes, epsilon, unbiased):
     rsqrt is an approximation whose error, amplified in the backward pass, moved
     full-mode decoder gradients by ~1% away from PT's (see tests/test_golden.py).
     """
-    x = ops.cast(x, "float32")
+    x = ops.cast(x, dtype)
     centered = x - ops.mean(x, axis=axes, keepdims=True)
     count = 1
     for axis in axes:
         count = count * ops.shape(x)[axis]
-    count = ops.cast(count, "float32")
+    count = ops.cast(count, dtype)
     squares = ops.sum(ops.square(centered), axis=axes, keepdims=True)
     variance = squares / (count - 1.0 if unbiased else count)
     return centered / ops.sqrt(variance + epsilon)
@@ -58,7 +59,8 @@ class InstanceNorm(keras.layers.Layer):
         self.epsilon = epsilon
 
     def call(self, inputs):
-        out = normalize(inputs, (1, 2), self.epsilon, unbiased=False)
+        out = normalize(inputs, (1, 2), self.epsilon, unbiased=False,
+                        dtype=statistics_dtype(self.compute_dtype))
         return ops.cast(out, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
@@ -68,11 +70,11 @@ class InstanceNorm(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
-def _mix(inputs, rho, epsilon):
-    """rho * instance-normalised + (1 - rho) * layer-normalised, in float32."""
-    instance = normalize(inputs, (1, 2), epsilon, unbiased=True)
-    layer = normalize(inputs, (1, 2, 3), epsilon, unbiased=True)
-    rho = ops.cast(rho, "float32")
+def _mix(inputs, rho, epsilon, dtype):
+    """rho * instance-normalised + (1 - rho) * layer-normalised, in `dtype`."""
+    instance = normalize(inputs, (1, 2), epsilon, unbiased=True, dtype=dtype)
+    layer = normalize(inputs, (1, 2, 3), epsilon, unbiased=True, dtype=dtype)
+    rho = ops.cast(rho, dtype)
     return rho * instance + (1.0 - rho) * layer
 
 
@@ -80,7 +82,7 @@ class _RhoMixin(keras.layers.Layer):
     """Owns the per-channel mixing weight rho, kept in [0, 1] by a constraint."""
 
     def __init__(self, epsilon, rho_init, **kwargs):
-        # Inputs and variables are read in float32 and cast by hand, so autocast is off,
+        # Inputs and variables are read in the statistics dtype and cast by hand, so autocast is off,
         # for the layer (inputs, an outer scope) and for each variable: a mixed-policy
         # layer called outside a model still opens a compute-dtype autocast scope.
         super().__init__(autocast=False, **kwargs)
@@ -131,9 +133,10 @@ class AdaLIN(_RhoMixin):
         self._add_rho(input_shape[-1])
 
     def call(self, inputs, gamma, beta):
-        out = _mix(inputs, self.rho, self.epsilon)
-        gamma = ops.cast(gamma, "float32")[:, None, None, :]
-        beta = ops.cast(beta, "float32")[:, None, None, :]
+        dtype = statistics_dtype(self.compute_dtype)
+        out = _mix(inputs, self.rho, self.epsilon, dtype)
+        gamma = ops.cast(gamma, dtype)[:, None, None, :]
+        beta = ops.cast(beta, dtype)[:, None, None, :]
         return ops.cast(out * gamma + beta, self.compute_dtype)
 
     def compute_output_shape(self, inputs_shape, gamma_shape=None, beta_shape=None):
@@ -170,7 +173,9 @@ class LIN(_RhoMixin):
             name="beta", shape=(channels,), initializer="zeros", autocast=False)
 
     def call(self, inputs):
-        out = _mix(inputs, self.rho, self.epsilon) * self.gamma + self.beta
+        dtype = statistics_dtype(self.compute_dtype)
+        out = (_mix(inputs, self.rho, self.epsilon, dtype) * ops.cast(self.gamma, dtype)
+               + ops.cast(self.beta, dtype))
         return ops.cast(out, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
