@@ -82,7 +82,7 @@ class _RhoMixin(keras.layers.Layer):
     """Owns the per-channel mixing weight rho, kept in [0, 1] by a constraint."""
 
     def __init__(self, epsilon, rho_init, **kwargs):
-        # Inputs and variables are read in the statistics dtype and cast by hand, so autocast is off,
+        # Inputs and variables are read as stored and cast by hand, so autocast is off,
         # for the layer (inputs, an outer scope) and for each variable: a mixed-policy
         # layer called outside a model still opens a compute-dtype autocast scope.
         super().__init__(autocast=False, **kwargs)
