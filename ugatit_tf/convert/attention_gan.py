@@ -8,22 +8,13 @@ momentum is None, which the official code never uses: it is accepted and ignored
 
 import numpy as np
 
-from ugatit_tf.convert.pytorch import _to_numpy, _with_inverse, conv_kernel, identity
+from ugatit_tf.convert import cyclegan, pytorch
+from ugatit_tf.convert.cyclegan import conv_entries as _conv_entries
+from ugatit_tf.convert.pytorch import identity
 from ugatit_tf.models.attention_gan.scheme1 import Scheme1Discriminator, Scheme1Generator
 from ugatit_tf.models.attention_gan.scheme2 import Scheme2Generator
 
 IGNORED_SUFFIXES = (".num_batches_tracked",)
-
-
-@_with_inverse(lambda w: np.transpose(w, (3, 2, 0, 1)))
-def conv_transpose_kernel(w):
-    """`nn.ConvTranspose2d` [in, out, kh, kw] -> Keras Conv2DTranspose [kh, kw, out, in]
-    (both are the adjoint of a cross-correlation: no flip)."""
-    return np.transpose(w, (2, 3, 1, 0))
-
-
-def _conv_entries(prefix, layer, kernel=conv_kernel):
-    return {f"{prefix}.weight": (layer.kernel, kernel), f"{prefix}.bias": (layer.bias, identity)}
 
 
 def _norm_entries(prefix, layer):
@@ -77,20 +68,21 @@ def scheme1_discriminator_name_map(disc):
 
 
 def scheme2_generator_name_map(gen):
-    """`ResnetGenerator_our` keys (`conv1`, `resnet_blocks.<i>.conv1`, `deconv1_content`...)."""
+    """`ResnetGenerator_our` keys: `conv1..3`, `resnet_blocks.<i>.conv{1,2}`,
+    `deconv{1,2,3}_{content,attention}`."""
     layer = gen.get_layer
-    entries = {}
-    for name in ("conv1", "conv2", "conv3"):
-        entries.update(_conv_entries(name, layer(name)))
+    entries = {**_conv_entries("conv1", layer("stem_conv")),
+               **_conv_entries("conv2", layer("down1_conv")),
+               **_conv_entries("conv3", layer("down2_conv"))}
     for i in range(gen.num_res_blocks):
-        block = layer(f"resnet_blocks_{i}")
+        block = layer(f"block{i + 1}")
         entries.update(_conv_entries(f"resnet_blocks.{i}.conv1", block.conv1))
         entries.update(_conv_entries(f"resnet_blocks.{i}.conv2", block.conv2))
     for branch in ("content", "attention"):
         for k in (1, 2):
-            name = f"deconv{k}_{branch}"
-            entries.update(_conv_entries(name, layer(name), conv_transpose_kernel))
-        entries.update(_conv_entries(f"deconv3_{branch}", layer(f"deconv3_{branch}")))
+            entries.update(_conv_entries(f"deconv{k}_{branch}",
+                                         layer(f"{branch}_up{k}_conv").conv))
+        entries.update(_conv_entries(f"deconv3_{branch}", layer(f"{branch}_head_conv")))
     return entries
 
 
@@ -102,9 +94,7 @@ def name_map(net):
         return scheme1_discriminator_name_map(net)
     if isinstance(net, Scheme2Generator):
         return scheme2_generator_name_map(net)
-    from ugatit_tf.convert import cyclegan  # scheme II's D is CycleGAN's PatchGAN
-
-    return cyclegan.name_map(net)
+    return cyclegan.name_map(net)  # scheme II's D is CycleGAN's PatchGAN
 
 
 def export_state_dict(net):
@@ -114,31 +104,13 @@ def export_state_dict(net):
 
 
 def load_state_dict(net, state_dict, net_name="network"):
-    """Assigns an official state_dict (name -> array or tensor) to a built network.
-
-    Raises:
-        ValueError: on a missing or unexpected key or a shape that does not convert.
-    """
-    entries = name_map(net)
-    given = {k for k in state_dict if not k.endswith(IGNORED_SUFFIXES)}
-    missing, unexpected = sorted(set(entries) - given), sorted(given - set(entries))
-    if missing or unexpected:
-        raise ValueError(
-            f"{net_name}: the PyTorch state_dict does not match this architecture "
-            f"(missing keys: {missing[:5]}, unexpected keys: {unexpected[:5]}). Check the "
-            f"scheme, num_res_blocks and the norm.")
-    values = []
-    for key, (variable, transform) in entries.items():
-        raw = _to_numpy(state_dict[key])
-        value = transform(raw)
-        if tuple(value.shape) != tuple(variable.shape):
-            raise ValueError(
-                f"{net_name}: '{key}' has shape {tuple(raw.shape)}, which does not convert to "
-                f"the shape {tuple(variable.shape)} of '{variable.path}'. Were the weights "
-                f"trained with another base_filters?")
-        values.append((variable, value))
-    for variable, value in values:
-        variable.assign(value.astype(variable.dtype))
+    """Assigns an official state_dict (name -> array or tensor) to a built network; a
+    ValueError names a missing, unexpected or misshapen key."""
+    state_dict = {k: v for k, v in state_dict.items() if not k.endswith(IGNORED_SUFFIXES)}
+    pytorch.load_state_dict(
+        net, state_dict, net_name, entries=name_map(net),
+        hint="the scheme, num_res_blocks, the norm and the discriminator's layers",
+        shape_hint="Were the PT weights trained with another ngf/ndf (base_filters)?")
 
 
 def load_networks(networks, state_dicts):

@@ -29,10 +29,9 @@ from keras import ops
 
 from ugatit_tf.losses import attention_gan as objectives
 from ugatit_tf.losses.image_pool import ImagePool
-from ugatit_tf.models.attention_gan import Scheme1Discriminator, Scheme1Generator
-from ugatit_tf.models.attention_gan import Scheme2Generator
-from ugatit_tf.models.attention_gan.scheme1 import output_dtype
+from ugatit_tf.models.attention_gan import Scheme1Discriminator, Scheme1Generator, Scheme2Generator
 from ugatit_tf.models.cyclegan import PatchGANDiscriminator
+from ugatit_tf.models.cyclegan.generator import output_dtype
 from ugatit_tf.models.networks import check_direction
 from ugatit_tf.optimizers import TorchAdam
 from ugatit_tf.schedules import HalfConstantLinearDecay
@@ -93,8 +92,10 @@ class AttentionGANTask(TranslationTask):
             net.build((None, size, size, 3))
         self.generators = {"a2b": self.networks[g_ab], "b2a": self.networks[g_ba]}
         pool_size = _get(config.train, "pool_size", 50)
-        self.pools = {"A": ImagePool(pool_size, name="fake_A_pool"),
-                      "B": ImagePool(pool_size, name="fake_B_pool")}
+        seed = _get(config.train, "seed", 0)
+        fake_dtype = output_dtype(self.generators["a2b"].compute_dtype)
+        self.pools = {d: ImagePool(pool_size, (size, size, 3), fake_dtype, seed=seed + i,
+                                   name=f"fake_{d}_pool") for i, d in enumerate("AB")}
 
     @property
     def generator_names(self):

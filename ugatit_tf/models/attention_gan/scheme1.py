@@ -12,16 +12,11 @@ from ugatit_tf.layers.batch_norm import BatchNorm
 from ugatit_tf.layers.normalization import InstanceNorm
 from ugatit_tf.layers.padding import ReflectionPad2D
 from ugatit_tf.layers.pixel_shuffle import PixelShuffle
-from ugatit_tf.layers.precision import statistics_dtype
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
+from ugatit_tf.models.cyclegan.generator import output_dtype
 from ugatit_tf.models.generator import _check_positive_int, build_by_running
 
 NORMS = ("batch", "instance")
-
-
-def output_dtype(compute_dtype):
-    """Model outputs: float32 under mixed policies, else the compute dtype."""
-    return statistics_dtype(compute_dtype)
 
 
 def _check_norm(norm):
