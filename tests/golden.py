@@ -12,8 +12,10 @@ GOLDEN_DIR = Path(os.environ.get(
     "UGATIT_GOLDEN_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "golden"))
 
 
-def golden_files():
-    return sorted(GOLDEN_DIR.glob("*.npz")) if GOLDEN_DIR.is_dir() else []
+def golden_files(family="ugatit"):
+    """The `.npz` files of `<golden dir>/<family>/` (empty if there are none)."""
+    folder = GOLDEN_DIR / family
+    return sorted(folder.glob("*.npz")) if folder.is_dir() else []
 
 
 def nchw_to_nhwc(x):
