@@ -162,7 +162,16 @@ def null_gradient_keys(g, threshold=1e-9):
     grads = [k for k in g.data.files if k.startswith(("ggrad/", "dgrad/"))]
     top = max(float(np.max(np.abs(g.data[k]))) for k in grads)
     null = {k for k in grads if float(np.max(np.abs(g.data[k]))) < threshold * top}
-    return null | {"train/weights/" + k.split("/", 1)[1] for k in null}
+    weights = {"train/weights/" + k.split("/", 1)[1] for k in null}
+    # Scheme I: the running mean of the BatchNorm right after such a bias follows the
+    # bias' noise (README), `<prefix>.<i>.bias` -> `<prefix>.<i + 1>.running_mean`.
+    stats = set()
+    for key in weights:
+        head, index, _ = key.rsplit(".", 2)
+        stat = f"{head}.{int(index) + 1}.running_mean"
+        if stat in g.data.files:
+            stats.add(stat)
+    return null | weights | stats
 
 
 def golden_errors(path, dtype="float64"):

@@ -1,10 +1,27 @@
 """Batch normalisation as `torch.nn.BatchNorm2d` computes it."""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from ugatit_tf.layers.normalization import normalize
-from ugatit_tf.layers.precision import statistics_dtype
+from ugatit_tf.layers.precision import accurate_sum, internal_dtype, statistics_dtype
+
+
+def scale_and_shift(x, gamma, beta):
+    """`x * gamma + beta` per channel, the gamma and beta gradients summed with
+    `accurate_sum` (TF's float32 reductions add linearly: ~1e-6 relative over 96x96)."""
+
+    @tf.custom_gradient
+    def forward(x, gamma, beta):
+        def grad(d_out):
+            axes = (0, 1, 2)
+            return (d_out * gamma, ops.reshape(accurate_sum(d_out * x, axes), (-1,)),
+                    ops.reshape(accurate_sum(d_out, axes), (-1,)))
+
+        return x * gamma + beta, grad
+
+    return forward(x, gamma, beta)
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -62,17 +79,20 @@ class BatchNorm(keras.layers.Layer):
         x = ops.cast(inputs, dtype)
         if training:
             axes = (0, 1, 2)
-            out = normalize(x, axes, self.epsilon, unbiased=False, dtype=dtype)
-            count = ops.cast(ops.shape(x)[0] * ops.shape(x)[1] * ops.shape(x)[2], dtype)
-            mean = ops.mean(x, axis=axes)
-            variance = ops.sum(ops.square(x - mean), axis=axes) / (count - 1.0)
+            out = normalize(x, axes, self.epsilon, unbiased=False,
+                            compute_dtype=self.compute_dtype)
+            wide = internal_dtype(self.compute_dtype)
+            stats = ops.cast(ops.stop_gradient(x), wide)
+            count = ops.cast(ops.shape(x)[0] * ops.shape(x)[1] * ops.shape(x)[2], wide)
+            mean = ops.sum(stats, axis=axes) / count
+            variance = ops.sum(ops.square(stats - mean), axis=axes) / (count - 1.0)
             m = self.momentum
             for var, value in ((self.moving_mean, mean), (self.moving_variance, variance)):
-                var.assign(ops.cast((1.0 - m) * ops.cast(var, dtype) + m * value, var.dtype))
+                var.assign(ops.cast((1.0 - m) * ops.cast(var, wide) + m * value, var.dtype))
         else:
             mean = ops.cast(self.moving_mean, dtype)
             out = (x - mean) / ops.sqrt(ops.cast(self.moving_variance, dtype) + self.epsilon)
-        out = out * ops.cast(self.gamma, dtype) + ops.cast(self.beta, dtype)
+        out = scale_and_shift(out, ops.cast(self.gamma, dtype), ops.cast(self.beta, dtype))
         return ops.cast(out, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
