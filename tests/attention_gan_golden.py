@@ -5,6 +5,8 @@ both objectives with their gradients, two training iterations) and returns every
 array's error; the tests and `bench/golden_report.py` read it.
 """
 
+import functools
+
 import ml_collections
 import numpy as np
 import tensorflow as tf
@@ -167,13 +169,15 @@ def null_gradient_keys(g, threshold=1e-9):
     # bias' noise (README), `<prefix>.<i>.bias` -> `<prefix>.<i + 1>.running_mean`.
     stats = set()
     for key in weights:
-        head, index, _ = key.rsplit(".", 2)
-        stat = f"{head}.{int(index) + 1}.running_mean"
+        parts = key.rsplit(".", 2)
+        stat = (f"{parts[0]}.{int(parts[1]) + 1}.running_mean"
+                if len(parts) == 3 and parts[1].isdigit() else None)
         if stat in g.data.files:
             stats.add(stat)
     return null | weights | stats
 
 
+@functools.cache
 def golden_errors(path, dtype="float64"):
     """Per-array errors of our run of one golden file.
 
@@ -183,6 +187,7 @@ def golden_errors(path, dtype="float64"):
         the file stores none), "kind": "forward" | "loss" | "grad" | "train_weight" |
         "train_stat" | "train_loss", "null": a pure round-off gradient (or its weight)}}`;
         for trained weights, error and scale are of the change (after - before).
+        Cached: the model and task tests share one run per file and dtype.
     """
     g = AttentionGolden(path)
     ours = compute(g, dtype)
