@@ -14,7 +14,8 @@ import dataclasses
 
 from keras import ops
 
-from ugatit_tf.losses.functions import l1, mse
+from ugatit_tf.losses.functions import l1
+from ugatit_tf.losses.gan import lsgan_discriminator_terms, lsgan_generator_loss
 
 SCHEME1_GENERATOR_TERMS = ("GAN_A2B", "GAN_B2A", "cycle_ABA", "cycle_BAB", "pix_A", "pix_B",
                            "reg_A", "reg_B", "identity_A", "identity_B", "rate")
@@ -80,7 +81,8 @@ def scheme1_generator_objective(g_a2b, g_b2a, d_a, d_b, real_a, real_b, rate,
     w = weights
     rate = ops.cast(rate, fake_a.dtype)
     terms = {
-        "GAN_A2B": mse(pred_fake_b, 1.0), "GAN_B2A": mse(pred_fake_a, 1.0),
+        "GAN_A2B": lsgan_generator_loss(pred_fake_b),
+        "GAN_B2A": lsgan_generator_loss(pred_fake_a),
         "cycle_ABA": l1(recovered_a, real_a), "cycle_BAB": l1(recovered_b, real_b),
         "pix_A": l1(fake_b, real_a), "pix_B": l1(fake_a, real_b),
         "reg_A": w.reg * mask_total_variation(mask_a),
@@ -100,10 +102,13 @@ def scheme1_discriminator_objective(d_a, d_b, real_a, real_b, fake_a, fake_b, tr
     """`0.25 (D_real_B + D_fake_B + D_real_A + D_fake_A)`, calls in the official order;
     the fakes (from the image pools) are held constant."""
     fake_a, fake_b = ops.stop_gradient(fake_a), ops.stop_gradient(fake_b)
-    terms = {"D_real_A": mse(d_a(real_a, training=training), 1.0)}
-    terms["D_fake_A"] = mse(d_a(fake_a, training=training), 0.0)
-    terms["D_real_B"] = mse(d_b(real_b, training=training), 1.0)
-    terms["D_fake_B"] = mse(d_b(fake_b, training=training), 0.0)
+    # The official order of the calls: D_A(real_A), D_A(fake_A), D_B(real_B), D_B(fake_B).
+    real_logits_a = d_a(real_a, training=training)
+    terms = dict(zip(("D_real_A", "D_fake_A"), lsgan_discriminator_terms(
+        real_logits_a, d_a(fake_a, training=training))))
+    real_logits_b = d_b(real_b, training=training)
+    terms.update(zip(("D_real_B", "D_fake_B"), lsgan_discriminator_terms(
+        real_logits_b, d_b(fake_b, training=training))))
     t = terms
     total = (t["D_real_B"] + t["D_fake_B"] + t["D_real_A"] + t["D_fake_A"]) * 0.25
     return total, terms
@@ -127,8 +132,8 @@ def scheme2_generator_objective(g_a, g_b, d_a, d_b, real_a, real_b,
         terms["idt_B"] = l1(g_b(real_a)[0], real_a) * w.cycle * w.identity
     else:
         terms["idt_A"] = terms["idt_B"] = ops.zeros((), fake_b.dtype)
-    terms["G_A"] = mse(d_a(fake_b), 1.0)
-    terms["G_B"] = mse(d_b(fake_a), 1.0)
+    terms["G_A"] = lsgan_generator_loss(d_a(fake_b))
+    terms["G_B"] = lsgan_generator_loss(d_b(fake_a))
     terms["cycle_A"] = l1(rec_a, real_a) * w.cycle
     terms["cycle_B"] = l1(rec_b, real_b) * w.cycle
     t = terms
@@ -140,8 +145,11 @@ def scheme2_discriminator_objective(d_a, d_b, real_a, real_b, fake_a, fake_b):
     """`D_A + D_B`, each `0.5 (MSE(D(real), 1) + MSE(D(fake), 0))`; D_A sees real B and
     the pooled fake B. The fakes are held constant."""
     fake_a, fake_b = ops.stop_gradient(fake_a), ops.stop_gradient(fake_b)
-    terms = {"D_A_real": mse(d_a(real_b), 1.0), "D_A_fake": mse(d_a(fake_b), 0.0),
-             "D_B_real": mse(d_b(real_a), 1.0), "D_B_fake": mse(d_b(fake_a), 0.0)}
+    terms = dict(zip(("D_A_real", "D_A_fake"), lsgan_discriminator_terms(d_a(real_b),
+                                                                          d_a(fake_b))))
+    terms.update(zip(("D_B_real", "D_B_fake"), lsgan_discriminator_terms(d_b(real_a),
+                                                                          d_b(fake_a))))
+    # lsgan_discriminator_loss's 0.5 (real + fake), kept as the official terms
     terms["D_A"] = (terms["D_A_real"] + terms["D_A_fake"]) * 0.5
     terms["D_B"] = (terms["D_B_real"] + terms["D_B_fake"]) * 0.5
     return terms["D_A"] + terms["D_B"], {k: terms[k] for k in SCHEME2_DISCRIMINATOR_TERMS}
