@@ -46,9 +46,10 @@ class TorchAdam(keras.optimizers.Adam):
         # powers of 0, so its own correction is 1. In float32, 1 - beta_2^t loses
         # 3e-5 to cancellation (PT computes it in Python floats), which moved the
         # second Adam step by ~2e-6 (tests/tasks/test_attention_gan_task.py).
+        # tf.constant, not tf.cast: a cast goes through float32 (0.999 -> 0.99900001).
+        beta_1, beta_2 = tf.constant(self.beta_1, dtype), tf.constant(self.beta_2, dtype)
         wide = tf.float64
         step = tf.cast(self.iterations + 1, wide)
-        beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
         correction_1 = 1.0 - tf.pow(tf.cast(beta_1, wide), step)
         root_correction_2 = tf.sqrt(1.0 - tf.pow(tf.cast(beta_2, wide), step))
         lr = tf.cast(learning_rate, wide) * root_correction_2 / correction_1

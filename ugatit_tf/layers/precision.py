@@ -1,7 +1,12 @@
 """The dtype in which precision-sensitive parts (statistics, power iteration) run."""
 
+import contextlib
+
 import keras
 from keras import ops
+
+# What float32 models' normalisation arithmetic runs in; see `float32_internals`.
+_FLOAT32_INTERNAL = ["float64"]
 
 
 def statistics_dtype(compute_dtype):
@@ -21,7 +26,25 @@ def internal_dtype(compute_dtype):
     accurate as PyTorch's, see `normalization.normalize`), float32 under mixed
     precision (float32 statistics of low-precision activations)."""
     name = keras.backend.standardize_dtype(compute_dtype)
-    return "float64" if name in ("float32", "float64") else "float32"
+    if name == "float32":
+        return _FLOAT32_INTERNAL[0]
+    return "float64" if name == "float64" else "float32"
+
+
+@contextlib.contextmanager
+def float32_internals(dtype):
+    """Functions traced inside run float32 models' normalisation in `dtype`.
+
+    Export traces with "float32": TFLite has no float64 builtin ops, and inference needs
+    neither the gradient nor the last bits of the statistics (the forward outputs of the
+    two agree to ~1e-6, tests/test_export.py).
+    """
+    previous = _FLOAT32_INTERNAL[0]
+    _FLOAT32_INTERNAL[0] = keras.backend.standardize_dtype(dtype)
+    try:
+        yield
+    finally:
+        _FLOAT32_INTERNAL[0] = previous
 
 
 def accurate_sum(x, axes):
