@@ -228,3 +228,28 @@ def golden_errors(path, dtype="float64"):
         rows[key] = {"error": err, "scale": scale, "official_f32": official_err,
                      "kind": kind, "null": key in null}
     return rows
+
+
+GROUPS = ("forward", "loss", "grad", "train_weight", "train_stat", "train_loss")
+
+
+def summary(path):
+    """`{group: (ours float64, ours float32, official float32)}`: the largest scaled error
+    of each kind over the file's arrays whose true value is not round-off (the rows
+    `bench/golden_report.py` prints)."""
+    f64, f32 = golden_errors(path, "float64"), golden_errors(path, "float32")
+    out = {}
+    for group in GROUPS:
+        keys = [k for k, r in f64.items() if r["kind"] == group and not r["null"]]
+        if keys:
+            out[group] = (max(f64[k]["error"] for k in keys),
+                          max(f32[k]["error"] for k in keys),
+                          max(f32[k]["official_f32"] or 0.0 for k in keys))
+    return out
+
+
+if __name__ == "__main__":  # python tests/attention_gan_golden.py
+    print(f"{'file':32s} {'quantity':13s} {'ours f64':>9s} {'ours f32':>9s} {'PT f32':>9s}")
+    for file in golden_files():
+        for group, (a, b, c) in summary(file).items():
+            print(f"{file.stem:32s} {group:13s} {a:9.1e} {b:9.1e} {c:9.1e}")

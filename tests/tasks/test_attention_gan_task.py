@@ -268,3 +268,21 @@ def test_mirrored_step_equals_one_device_step_on_the_global_batch():
                 atol = 2e-4 if NULL_GRADIENT_BIASES.search(want.path) else 1e-6
                 np.testing.assert_allclose(value.numpy(), want.numpy(), rtol=rtol,
                                            atol=atol, err_msg=f"{name}: {want.path}")
+
+
+@pytest.mark.parametrize("name, arg, scheme", [
+    ("scheme1", None, 1), ("scheme2", None, 2), ("demo", "1", 1), ("demo", "2", 2)])
+def test_configs(name, arg, scheme):
+    import importlib
+
+    module = importlib.import_module(f"configs.attention_gan.{name}")
+    config = module.get_config(arg) if arg else module.get_config()
+    assert config.task == "attention_gan" and config.model.scheme == scheme
+    assert set(config) == {"task", "model", "loss", "train", "data"}
+    if name == "demo":  # builds at its size
+        task = get_task(config)
+        assert task.scheme == scheme
+        assert task.make_optimizers()["generator"].beta_1 == 0.5
+    else:  # the official rates and losses
+        assert config.train.learning_rate == (1e-4 if scheme == 1 else 2e-4)
+        assert config.loss.cycle == 10.0
