@@ -286,3 +286,31 @@ def test_configs(name, arg, scheme):
     else:  # the official rates and losses
         assert config.train.learning_rate == (1e-4 if scheme == 1 else 2e-4)
         assert config.loss.cycle == 10.0
+
+
+@pytest.mark.parametrize("scheme", [1, 2])
+def test_translate_converts_to_tflite_builtins(scheme, tmp_path):
+    """`translate` (image and masks) exports with TFLite builtin ops only, traced with
+    float32 normalisation internals as the export does (precision.float32_internals)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    from ugatit_tf.layers.precision import float32_internals
+
+    task = AttentionGANTask(tiny_config(scheme))
+    x = images(scheme, batch=1)
+    size = x.shape[1]
+    archive = keras.export.ExportArchive()
+    for net in task.generators.values():
+        archive.track(net)
+    with float32_internals("float32"):
+        archive.add_endpoint("serve", lambda images: task.translate("a2b", images),
+                             input_signature=[tf.TensorSpec([1, size, size, 3], tf.float32)])
+        archive.write_out(str(tmp_path / "sm"), verbose=False)
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "sm"), ["serve"])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    runner = Interpreter(model_content=converter.convert()).get_signature_runner("serve")
+    got = runner(images=x)
+    want = task.translate("a2b", x)
+    assert set(got) == {"image", "attention"}
+    for key in got:  # float32 kernels of two runtimes: 1e-5 of the [-1, 1] range
+        np.testing.assert_allclose(got[key], want[key], atol=1e-5, err_msg=key)
