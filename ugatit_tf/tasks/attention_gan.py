@@ -22,7 +22,6 @@ train-mode call moves the running statistics, as in PT (12 calls per iteration).
 `translate` (export, evaluation) runs in inference mode: the running statistics only.
 """
 
-import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
@@ -119,11 +118,9 @@ class AttentionGANTask(TranslationTask):
             schedule = HalfConstantLinearDecay(_get(train, "learning_rate", default_lr),
                                                train.iterations, _get(train, "decay_flag",
                                                                       False))
-            opt = TorchAdam(schedule, beta_1=_get(train, "beta_1", 0.5),
-                            beta_2=_get(train, "beta_2", 0.999), coupled_weight_decay=0.0)
-            if keras.mixed_precision.global_policy().name == "mixed_float16":
-                opt = keras.optimizers.LossScaleOptimizer(opt)
-            return opt
+            # mixed_float16 loss scaling is the trainer's (it wraps these)
+            return TorchAdam(schedule, beta_1=_get(train, "beta_1", 0.5),
+                             beta_2=_get(train, "beta_2", 0.999), coupled_weight_decay=0.0)
 
         return {"generator": optimizer(), "discriminator": optimizer()}
 
