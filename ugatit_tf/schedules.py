@@ -48,9 +48,10 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     `constant_steps - 1`, then down by `1 / (decay_steps + 1)` per step, to
     `1 / (decay_steps + 1)` at the last of `constant_steps + decay_steps` steps.
 
-    The official rule is the same line in epochs (`n_epochs`, `n_epochs_decay`),
-    `1 - max(0, epoch + epoch_count - n_epochs) / (n_epochs_decay + 1)`, held for a whole
-    epoch of `max(|A|, |B|)` iterations (batch 1). With
+    The official rule is the same line in epochs (`n_epochs`, `n_epochs_decay`):
+    `1 - max(0, t + epoch_count - n_epochs) / (n_epochs_decay + 1)` after t scheduler
+    steps, one per epoch of `max(|A|, |B|)` iterations (batch 1), taken at the end of
+    each epoch in the 2019 code (docs/cyclegan.md). With
     `constant_steps = n_epochs * E` and `decay_steps = n_epochs_decay * E` this schedule
     follows that staircase's line at every iteration: the paper's "same learning rate for
     the first 100 epochs and linearly decay the rate to zero over the next 100 epochs".
