@@ -4,6 +4,7 @@ import ml_collections
 import numpy as np
 import pytest
 import tensorflow as tf
+from testing import mirrored_strategy
 
 from configs.cyclegan import default as default_config
 from configs.cyclegan import demo as demo_config
@@ -14,13 +15,14 @@ from ugatit_tf.tasks.cyclegan import TERMS, CycleGANTask
 SIZE = 32
 
 
-def tiny_config(identity=0.5):
+def tiny_config(identity=0.5, pool_size=50):
     """4 filters, 1 block, 32 px: seconds per step on 2 cores."""
     config = default_config.get_config()
     config.model = ml_collections.ConfigDict(dict(
         base_filters=4, disc_base_filters=4, num_res_blocks=1, disc_layers=3,
         image_size=SIZE))
     config.loss.identity = identity
+    config.loss.pool_size = pool_size
     config.train.constant_iterations = 2
     config.train.decay_iterations = 3
     return config
@@ -89,8 +91,7 @@ def test_two_replicas_match_one_on_the_global_batch():
     step = tf.function(lambda: single.train_step(a, b, optimizers))
     expected = [step() for _ in range(2)]
 
-    strategy = tf.distribute.MirroredStrategy(
-        [d.name for d in tf.config.list_logical_devices("CPU")[:2]])
+    strategy = mirrored_strategy()
     with strategy.scope():
         tf.keras.utils.set_random_seed(0)
         task = CycleGANTask(tiny_config(), dtype="float64")
@@ -117,6 +118,30 @@ def test_two_replicas_match_one_on_the_global_batch():
         # Two half-batch gradients summed against one batch gradient: float64 rounding,
         # and ~1e-11 of Adam noise on the zero-gradient biases; changes are ~2e-4.
         np.testing.assert_allclose(ours[name], value, rtol=0, atol=1e-9, err_msg=name)
+
+
+def checkpoint(task, optimizers):
+    return tf.train.Checkpoint(**task.networks, **optimizers, **task.checkpoint_state())
+
+
+def test_resume_continues_the_same_run(tmp_path):
+    # A pool of 1 is full after the first step, so later steps draw from its stream.
+    a, b = images(1, 0), images(1, 1)
+    task = CycleGANTask(tiny_config(pool_size=1))
+    optimizers = built_optimizers(task)
+    step = tf.function(lambda: task.train_step(a, b, optimizers))
+    step()
+    path = checkpoint(task, optimizers).save(str(tmp_path / "ckpt"))
+    expected = [{k: float(v) for k, v in step().items()} for _ in range(3)]
+
+    tf.keras.utils.set_random_seed(123)  # other initial weights: all must be restored
+    resumed = CycleGANTask(tiny_config(pool_size=1))
+    resumed_optimizers = built_optimizers(resumed)
+    checkpoint(resumed, resumed_optimizers).restore(path).assert_existing_objects_matched()
+    step = tf.function(lambda: resumed.train_step(a, b, resumed_optimizers))
+    assert [{k: float(v) for k, v in step().items()} for _ in range(3)] == expected
+    for name, value in weights(task).items():
+        np.testing.assert_array_equal(weights(resumed)[name], value, err_msg=name)
 
 
 def test_learning_rate_schedule():
