@@ -73,7 +73,7 @@ def test_leaky_relu_is_exact_in_float64():
     (lambda: TorchConvTranspose2D(3, output_padding=2), "output_padding must be at most"),
     (lambda: TorchConvTranspose2D(3, 3, padding=2, output_padding=0), "crops the whole"),
     (lambda: TorchConvTranspose2D(3, strides=0), "strides must be an int >= 1, got 0"),
-    (lambda: LeakyReLU(-0.1), r"negative_slope must be in \[0, 1\], got -0.1"),
+    (lambda: LeakyReLU(-0.1), r"negative_slope must be in \[0, 1\), got -0.1"),
 ])
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):

@@ -205,7 +205,7 @@ def load_state_dict(net, state_dict, net_name="network", entries=None,
                 f"or in {'full' if getattr(net, 'light', False) else 'light'} mode?"))
         values.append((variable, value))
     for variable, value in values:
-        variable.assign(value.astype(np.float32))
+        variable.assign(value.astype(variable.dtype))
 
 
 def _to_numpy(value):

@@ -11,7 +11,7 @@ from ugatit_tf.layers.spectral_norm import SpectralNormConv2D, SpectralNormDense
 from ugatit_tf.layers.upsampling import UpsampleConv2D
 
 __all__ = [
-    "AdaLIN", "CAMAttention", "ClipValue", "CycleGANResnetBlock", "InstanceNorm", "LIN",
-    "LeakyReLU", "ReflectionPad2D", "ResnetAdaLINBlock", "ResnetBlock", "SpectralNormConv2D",
+    "AdaLIN", "CAMAttention", "ClipValue", "CycleGANResnetBlock", "InstanceNorm", "LeakyReLU",
+    "LIN", "ReflectionPad2D", "ResnetAdaLINBlock", "ResnetBlock", "SpectralNormConv2D",
     "SpectralNormDense", "TorchConvTranspose2D", "UnitNormal", "UpsampleConv2D",
 ]
