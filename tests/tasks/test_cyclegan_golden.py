@@ -15,21 +15,23 @@ absolutely (`ZERO_GRADIENT_ABS`), and so are those biases' training-step changes
 (`NOISE_STEP_ABS`), which Adam inflates from that round-off.
 
 `golden_errors(path)` returns every array's errors (ours float64, ours float32, the
-official float32) for bench/golden_report.py.
+official float32); `golden_rows(path, dtype)` gives them as `golden.Row`s for
+bench/golden_report.py.
 """
+
+import functools
 
 import ml_collections
 import numpy as np
 import pytest
 import tensorflow as tf
-from golden import GOLDEN_DIR, nchw_to_nhwc
+from golden import Row, golden_files, nchw_to_nhwc, scaled_error
 
 from ugatit_tf.convert import cyclegan as convert
 from ugatit_tf.losses.gan import lsgan_discriminator_terms
 from ugatit_tf.tasks.cyclegan import CycleGANTask
 
-FOLDER = GOLDEN_DIR / "cyclegan"
-FILES = sorted(FOLDER.glob("*.npz")) if FOLDER.is_dir() else []
+FILES = golden_files("cyclegan")
 
 F64_FORWARD = 1e-10  # outputs and loss terms, relative to the array's scale
 F64_GRADIENT = 1e-8
@@ -109,10 +111,9 @@ def load_task(data, dtype):
 
 
 def _error(actual, expected, relative):
-    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
-    scale = max(float(np.max(np.abs(expected))), 1e-300) if relative else 1.0
-    return float(np.max(np.abs(actual - expected))) / scale
+    if relative:
+        return scaled_error(actual, expected)
+    return float(np.max(np.abs(np.asarray(actual, np.float64) - expected)))
 
 
 def our_arrays(data, dtype):
@@ -167,6 +168,7 @@ def our_arrays(data, dtype):
     return out, zero_gradient_keys(task)
 
 
+@functools.cache
 def golden_errors(path):
     """Every compared array of one golden file: `{key: {"kind", "zero", "f64", "f32",
     "official_f32"}}`, errors relative to the array's scale (loss terms: their value;
@@ -181,25 +183,33 @@ def golden_errors(path):
             is_zero = key.split("/", 1)[1] in zero
         else:
             is_zero = kind == "train" and key.split("/", 2)[-1] in zero
-        row = {"kind": kind, "zero": is_zero}
-        if kind == "train" and key != "train/losses":
+        if key == "train/losses":  # each iteration's loss relative to itself
+            error = lambda a, e: float(np.max(np.abs(np.asarray(a) - e) / np.abs(e)))
+        elif kind == "train":  # the change from the file's weights
             initial = data[key.replace("train/weights/", "weights/")]
-            expected = data[key] - initial
-            for label, actual in (("f64", ours["float64"][0][key]),
-                                  ("f32", ours["float32"][0][key]),
-                                  ("official_f32", data[f"f32/{key}"])):
-                row[label] = _error(np.asarray(actual) - initial, expected, not is_zero)
-        elif key == "train/losses":  # each loss relative to itself
-            for label, actual in (("f64", ours["float64"][0][key]),
-                                  ("f32", ours["float32"][0][key]),
-                                  ("official_f32", data[f"f32/{key}"])):
-                row[label] = float(np.max(np.abs(actual - data[key]) / np.abs(data[key])))
+            error = lambda a, e, i=initial, r=not is_zero: _error(np.asarray(a) - i, e - i, r)
         else:
-            for label, actual in (("f64", ours["float64"][0][key]),
-                                  ("f32", ours["float32"][0][key]),
-                                  ("official_f32", data[f"f32/{key}"])):
-                row[label] = _error(actual, data[key], not is_zero)
-        rows[key] = row
+            error = lambda a, e, r=not is_zero: _error(a, e, r)
+        rows[key] = {"kind": kind, "zero": is_zero,
+                     "f64": error(ours["float64"][0][key], data[key]),
+                     "f32": error(ours["float32"][0][key], data[key]),
+                     "official_f32": error(data[f"f32/{key}"], data[key])}
+    return rows
+
+
+def golden_rows(path, dtype):
+    """`golden_errors` as `golden.Row`s of one dtype ("float64" or "float32"), for
+    bench/golden_report.py: kinds forward, loss (the two-iteration totals included, under
+    `train/losses`), grad, train (weight changes) and zero (the zero-gradient biases'
+    gradients and steps, absolute errors)."""
+    kinds = {"forward": "forward", "gloss": "loss", "dloss": "loss", "ggrad": "grad",
+             "dgrad": "grad", "train": "train"}
+    rows = []
+    for key, row in golden_errors(path).items():
+        kind = "zero" if row["zero"] else "loss" if key == "train/losses" else kinds[row["kind"]]
+        ours = row["f64"] if dtype == "float64" else row["f32"]
+        rows.append(Row(kind, key, ours, row["official_f32"] if dtype == "float32"
+                        else float("nan")))
     return rows
 
 
@@ -209,7 +219,7 @@ def errors(request):
 
 
 def test_golden_folder_has_files():
-    assert FILES, f"no .npz in {FOLDER}: ../shared/golden/cyclegan is missing or empty"
+    assert FILES, "no .npz in ../shared/golden/cyclegan: the folder is missing or empty"
 
 
 def test_every_array_is_compared(errors):
