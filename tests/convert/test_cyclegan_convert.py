@@ -56,3 +56,15 @@ def test_errors_name_the_key():
         cyclegan.load_state_dict(gen, state, "G_A")
     with pytest.raises(ValueError, match=r"No 'D_B' state_dict"):
         cyclegan.load_networks({"D_B": gen}, {"G_A": state})
+
+
+def test_official_pth_files(tmp_path):
+    import torch
+
+    source, target = built(PatchGANDiscriminator(4, 3)), built(PatchGANDiscriminator(4, 3))
+    path = tmp_path / "latest_net_D_A.pth"
+    torch.save({k: torch.from_numpy(v) for k, v in cyclegan.export_state_dict(source).items()},
+               path)
+    cyclegan.load_official_checkpoints({"D_A": target}, {"D_A": str(path)})
+    for a, b in zip(target.weights, source.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -80,14 +80,15 @@ class ImagePool(tf.Module):
         count = tf.gather(self.count, replica)
 
         def body(i, pool, count, returned, written):
+            image = tf.gather(batch, i)
             filling = count < self.pool_size
             swap = tf.logical_and(tf.logical_not(filling), coins[i] > 0.5)
             slot = tf.where(filling, count, picks[i])
             returned = returned.write(tf.cast(i, tf.int32),
-                                      tf.where(swap, pool[slot], batch[i]))
+                                      tf.where(swap, tf.gather(pool, slot), image))
             store = tf.logical_or(filling, swap)
             pool = tf.cond(store,
-                           lambda: tf.tensor_scatter_nd_update(pool, [[slot]], batch[i:i + 1]),
+                           lambda: tf.tensor_scatter_nd_update(pool, [[slot]], image[None]),
                            lambda: pool)
             written = written.write(tf.cast(i, tf.int32),
                                     tf.where(store, slot, tf.constant(-1, tf.int64)))
@@ -103,19 +104,17 @@ class ImagePool(tf.Module):
         return tf.cast(tf.reshape(returned.stack(), tf.shape(batch)), images.dtype)
 
     def _store(self, context, replica, pool, count, slots):
-        """Writes this replica's changed slots (their final values) and count, and every
+        """Writes this replica's written slots (their final values) and count, and every
         other replica's, so that each mirrored copy receives the same updates."""
-        values = tf.gather(pool, tf.maximum(slots, 0))
+        # An image that was not stored (slot -1) rewrites slot 0 with its final value, and
+        # a slot written twice in one batch appears twice with its final value: every
+        # write is correct in any order, and no mask makes the shapes dynamic (XLA).
+        slots = tf.maximum(slots, 0)
+        values = tf.gather(pool, slots)
         rows = tf.fill(tf.shape(slots), replica)
         counts = tf.reshape(count, [1])
         if self.num_replicas > 1:
             slots, values, rows, counts = (context.all_gather(t, axis=0)
                                            for t in (slots, values, rows, counts))
-        keep = slots >= 0
-        # A slot written twice in one batch appears twice with the same (final) value.
-        flat = tf.boolean_mask(rows * self.pool_size + slots, keep)
-        self.images.scatter_update(tf.IndexedSlices(tf.boolean_mask(values, keep), flat))
-        if self.num_replicas > 1:
-            self.count.assign(counts)
-        else:
-            self.count.assign(tf.reshape(count, [1]))
+        self.images.scatter_update(tf.IndexedSlices(values, rows * self.pool_size + slots))
+        self.count.assign(counts)
