@@ -3,14 +3,15 @@
 from ugatit_tf.layers.activations import LeakyReLU
 from ugatit_tf.layers.cam_attention import CAMAttention
 from ugatit_tf.layers.constraints import ClipValue
-from ugatit_tf.layers.normalization import LIN, AdaLIN, InstanceNorm
+from ugatit_tf.layers.normalization import LIN, AdaIN, AdaLIN, GroupNorm, InstanceNorm
 from ugatit_tf.layers.padding import ReflectionPad2D
-from ugatit_tf.layers.resnet_blocks import ResnetAdaLINBlock, ResnetBlock
+from ugatit_tf.layers.resnet_blocks import ResnetAdaLINBlock, ResnetBlock, ResnetDecoderBlock
 from ugatit_tf.layers.spectral_norm import SpectralNormConv2D, SpectralNormDense, UnitNormal
 from ugatit_tf.layers.upsampling import UpsampleConv2D
 
 __all__ = [
-    "AdaLIN", "CAMAttention", "ClipValue", "InstanceNorm", "LeakyReLU", "LIN", "ReflectionPad2D",
-    "ResnetAdaLINBlock", "ResnetBlock", "SpectralNormConv2D", "SpectralNormDense",
+    "AdaIN", "AdaLIN", "CAMAttention", "ClipValue", "GroupNorm", "InstanceNorm", "LeakyReLU",
+    "LIN", "ReflectionPad2D", "ResnetAdaLINBlock", "ResnetBlock", "ResnetDecoderBlock",
+    "SpectralNormConv2D", "SpectralNormDense",
     "UnitNormal", "UpsampleConv2D",
 ]
