@@ -28,7 +28,6 @@ class LossWeights:
 _SUFFIXES = ("GA", "LA", "GB", "LB")
 
 
-
 def _discriminators(nets):
     """(suffix, discriminator, domain) in the official order."""
     discs = (nets.disc_global_a, nets.disc_local_a, nets.disc_global_b, nets.disc_local_b)

@@ -55,7 +55,7 @@ class UGATITGenerator(keras.Model):
 
     Args:
         base_filters: channels after the stem (`ngf`/`ch`); the bottleneck has 4x.
-        num_res_blocks: residual blocks in the encoder and AdaLIN blocks in the decoder.
+        num_res_blocks: residual blocks in the encoder and in the decoder.
         image_size: input height and width; fixed in full mode, nominal in light mode.
         light: the light variant (pooled MLP input).
         out_channels: channels of the output image.
