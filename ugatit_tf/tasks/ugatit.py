@@ -20,20 +20,25 @@ from ugatit_tf.tasks.base import TranslationTask
 
 
 def networks_from_config(model_config, dtype=None):
-    """The six networks of a `configs/ugatit` model config."""
+    """The six networks of a `configs/ugatit` model config; the ablation keys default
+    to the official model (config.json files written before they existed)."""
     m = model_config
     return build_networks(
         base_filters=m.base_filters, num_res_blocks=m.num_res_blocks,
         image_size=m.image_size, light=m.light, disc_global_layers=m.disc_global_layers,
-        disc_local_layers=m.disc_local_layers, dtype=dtype)
+        disc_local_layers=m.disc_local_layers, dtype=dtype,
+        decoder_norm=m.get("decoder_norm", "adalin"),
+        generator_cam=m.get("generator_cam", True),
+        discriminator_cam=m.get("discriminator_cam", True))
 
 
 class UGATITTask(TranslationTask):
     """Two CAM + AdaLIN generators, a global and a local CAM discriminator per domain.
 
-    Config (configs/default.py): `model.base_filters` (ch), `model.num_res_blocks`,
+    Config (configs/ugatit/default.py): `model.base_filters` (ch), `model.num_res_blocks`,
     `model.image_size`, `model.light`, `model.disc_global_layers`,
-    `model.disc_local_layers`; `loss.adversarial`, `loss.cycle`, `loss.identity`,
+    `model.disc_local_layers`, the ablations `model.decoder_norm`, `model.generator_cam`,
+    `model.discriminator_cam`; `loss.adversarial`, `loss.cycle`, `loss.identity`,
     `loss.cam`; `train.learning_rate`, `train.beta_1`, `train.beta_2`,
     `train.weight_decay` (coupled, as PT's Adam), `train.iterations`, `train.decay_flag`.
     """
@@ -55,7 +60,8 @@ class UGATITTask(TranslationTask):
 
     @property
     def metric_names(self):
-        return ("D_loss", "G_loss", *losses.DISCRIMINATOR_TERMS, *losses.GENERATOR_TERMS)
+        return ("D_loss", "G_loss", *losses.discriminator_terms(self.nets),
+                *losses.generator_terms(self.nets))
 
     def make_optimizers(self):
         """TorchAdam (PT's coupled weight decay) with the official schedule: the lr
@@ -128,9 +134,11 @@ class UGATITTask(TranslationTask):
     # ---- inference, samples, statistics --------------------------------------------
 
     def translate(self, direction, images):
+        """`{"image", "heatmap", "cam_logit"}`; a generator without CAM gives the image
+        only."""
         image, cam_logit, heatmap = self.generators[check_direction(direction)](images)
-        return {"image": tf.cast(image, tf.float32), "heatmap": tf.cast(heatmap, tf.float32),
-                "cam_logit": tf.cast(cam_logit, tf.float32)}
+        outputs = {"image": image, "heatmap": heatmap, "cam_logit": cam_logit}
+        return {k: tf.cast(v, tf.float32) for k, v in outputs.items() if v is not None}
 
     def sample_rows(self, direction, images):
         """The official 7 rows: real, heatmap and image of the identity, heatmap and
