@@ -73,6 +73,8 @@ flags.DEFINE_bool("merge", False, "Update the rows of an existing --output file 
                   "row, XLA and dtype) and keep its others.")
 flags.DEFINE_bool("official", True, "Also time the official PyTorch iteration of each "
                   "row, in the same run (bench/official_step.py).")
+flags.DEFINE_integer("official_threads", 0, "torch CPU threads of the official code (0: "
+                     "torch's default, one per core).")
 flags.DEFINE_string("child", None, "Internal: run one row in this process.")
 flags.DEFINE_bool("child_xla", False, "Internal.")
 
@@ -163,7 +165,7 @@ def time_official(name, ours):
                                         "official_step.py"), "--device=cpu",
            f"--light={int(light)}", f"--ch={ch}", f"--size={size}",
            f"--steps={ours['steps_per_call']}", f"--repeats={ours['timed_calls']}",
-           "--warmup=1"]
+           "--warmup=1", f"--threads={FLAGS.official_threads}"]
     proc = subprocess.run(cmd, capture_output=True, text=True,
                           preexec_fn=_memory_cap(FLAGS.max_data_gib))
     lines = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
