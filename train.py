@@ -33,7 +33,12 @@ _STRATEGY = flags.DEFINE_enum(
 _MIXED_PRECISION = flags.DEFINE_enum(
     "mixed_precision", None, ["bfloat16", "float16"], "Compute in this dtype "
     "(statistics, losses and weights stay float32).")
-_XLA = flags.DEFINE_bool("xla", False, "Compile the training loop with XLA.")
+_XLA = flags.DEFINE_bool(
+    "xla", None, "Compile the training step with XLA [default: on with a GPU, off "
+    "without; --noxla turns it off].")
+_XLA_CACHE_DIR = flags.DEFINE_string(
+    "xla_cache_dir", None, "Keep XLA's compiled step and GPU autotuning results here "
+    "across runs ('' for none) [default: ~/.cache/ugatit_tf/xla].")
 _STEPS_PER_LOOP = flags.DEFINE_integer(
     "steps_per_loop", 10, "Iterations per compiled call (logging granularity).")
 _INTER_OP_THREADS = flags.DEFINE_integer(
@@ -71,9 +76,13 @@ def check_resumable(workdir, config):
 
 def main(argv):
     del argv
+    from ugatit_tf import runtime
+
+    # Before TensorFlow is imported: it reads the XLA flags then.
+    cache = runtime.enable_xla_cache(_XLA_CACHE_DIR.value)
     import keras
 
-    from ugatit_tf import checkpoints, distribution, runtime
+    from ugatit_tf import checkpoints, distribution
     from ugatit_tf.data import DatasetError
     from ugatit_tf.trainer import NonFiniteLossError, Trainer, TrainingLogger, sample_images
 
@@ -85,7 +94,9 @@ def main(argv):
         logging.info("Wrote translations to %s", out)
         return
 
-    logging.info("Runtime settings: %s", runtime.configure_runtime(_INTER_OP_THREADS.value))
+    settings = runtime.configure_runtime(_INTER_OP_THREADS.value)
+    jit_compile = runtime.default_jit_compile(_XLA.value)
+    logging.info("Runtime settings: %s", {**cache, **settings, "xla": jit_compile})
     if _MIXED_PRECISION.value:
         keras.mixed_precision.set_global_policy(f"mixed_{_MIXED_PRECISION.value}")
     strategy = distribution.get_strategy(_STRATEGY.value)
@@ -94,7 +105,7 @@ def main(argv):
     logging.info("Config:\n%s", config)
 
     trainer = Trainer(config, workdir, strategy, steps_per_loop=_STEPS_PER_LOOP.value,
-                      jit_compile=_XLA.value, is_chief=is_chief)
+                      jit_compile=jit_compile, is_chief=is_chief)
     try:
         start = trainer.restore_or_initialize()
         samples = sample_images(config.data, config.model.image_size) if is_chief else None

@@ -1,4 +1,4 @@
-"""Training-step benchmark against the official PyTorch figures (issue 6).
+"""Training-step benchmark against the official PyTorch code, timed in the same run.
 
     python bench/train_bench.py                      # every row, with and without XLA
     python bench/train_bench.py --rows=light16_128 --xla=off --steps=5
@@ -22,6 +22,13 @@ previous row's own threads; a VM's host load does not show in it: see "Noise" in
 bench/RESULTS.md).
 The process is configured as train.py configures it (`ugatit_tf.runtime`):
 `--inter_op_threads` 1, one op at a time on all cores (see bench/RESULTS.md).
+
+With `--official` (the default) each row also times the official PyTorch iteration
+(bench/official_step.py, torch's CPU wheel, benchmark only; its `networks.py` is
+the official repository's, cloned into bench/third_party/UGATIT-pytorch) in its own
+subprocess after ours, with the same steps and repeats, so that the speed-up is
+measured side by side on the same machine state; the PT figures recorded in issue 6
+(`train_rows.ROWS`) are kept beside it as `pt_recorded_ms`.
 
 Prints a table and writes bench/results/train_bench.json.
 """
@@ -64,6 +71,10 @@ flags.DEFINE_float("max_data_gib", 0.0, "Cap each child's data segment (RLIMIT_D
                    "killer; 0: no cap.")
 flags.DEFINE_bool("merge", False, "Update the rows of an existing --output file (same "
                   "row, XLA and dtype) and keep its others.")
+flags.DEFINE_bool("official", True, "Also time the official PyTorch iteration of each "
+                  "row, in the same run (bench/official_step.py).")
+flags.DEFINE_integer("official_threads", 0, "torch CPU threads of the official code (0: "
+                     "torch's default, one per core).")
 flags.DEFINE_string("child", None, "Internal: run one row in this process.")
 flags.DEFINE_bool("child_xla", False, "Internal.")
 
@@ -146,6 +157,23 @@ def run_child(name, xla):
     print("RESULT " + json.dumps(result), flush=True)
 
 
+def time_official(name, ours):
+    """The official iteration of row `name` on the CPU, with our row's steps and timed
+    calls (bench/official_step.py in a subprocess); its RESULT dict or `{"error"}`."""
+    light, ch, size, *_ = ROWS[name]
+    cmd = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        "official_step.py"), "--device=cpu",
+           f"--light={int(light)}", f"--ch={ch}", f"--size={size}",
+           f"--steps={ours['steps_per_call']}", f"--repeats={ours['timed_calls']}",
+           "--warmup=1", f"--threads={FLAGS.official_threads}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True,
+                          preexec_fn=_memory_cap(FLAGS.max_data_gib))
+    lines = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+    if proc.returncode or not lines:
+        return {"error": "\n".join(proc.stderr.splitlines()[-5:])}
+    return json.loads(lines[-1][len("RESULT "):])
+
+
 def fmt(value, spec, width):
     return format("-" if value is None else format(value, spec), f">{width}")
 
@@ -160,6 +188,7 @@ def main(argv):
         raise app.UsageError(f"Unknown rows {sorted(unknown)}; choose from {list(ROWS)}.")
     xlas = {"off": [False], "on": [True], "both": [False, True]}[FLAGS.xla]
     results = []
+    official = {}  # row -> the official code's result, timed once per row
     for name in FLAGS.rows:
         for xla in xlas:
             cmd = [sys.executable, os.path.abspath(__file__), f"--child={name}",
@@ -183,8 +212,17 @@ def main(argv):
                 continue
             result = json.loads(lines[-1][len("RESULT "):])
             _, _, _, _, pt_ms, pt_gib, pt_gflop = ROWS[name]
-            result.update(pt_ms_per_iter=pt_ms, pt_peak_rss_gib=pt_gib,
-                          pt_gflop_per_iter=pt_gflop,
+            result.update(pt_recorded_ms=pt_ms, pt_peak_rss_gib=pt_gib,
+                          pt_gflop_per_iter=pt_gflop, pt_measured=False)
+            if FLAGS.official:
+                if name not in official:
+                    official[name] = time_official(name, result)
+                if "ms_per_iter" in official[name]:
+                    pt_ms, pt_gib = official[name]["ms_per_iter"], official[name]["peak_gib"]
+                    result.update(pt_peak_rss_gib=pt_gib, pt_measured=True)
+                else:
+                    print(f"{name}: official code failed: {official[name]['error']}")
+            result.update(pt_ms_per_iter=pt_ms,
                           speedup_vs_pt=None if pt_ms is None else pt_ms / result["ms_per_iter"])
             results.append(result)
             print(f"{name} xla={xla}: {result['ms_per_iter']:.0f} ms/iter, "
@@ -201,7 +239,7 @@ def main(argv):
             print(f"{r['row']:12s} {str(r['xla']):>4s}  failed")
             continue
         print(f"{r['row']:12s} {'on' if r['xla'] else 'off':>4s} "
-              f"{fmt(r['ms_per_iter'], '.0f', 9)} {fmt(r['pt_ms_per_iter'], 'd', 7)} "
+              f"{fmt(r['ms_per_iter'], '.0f', 9)} {fmt(r['pt_ms_per_iter'], '.0f', 7)} "
               f"{fmt(r['speedup_vs_pt'], '.2f', 7)} {fmt(r['images_per_s'], '.2f', 6)} "
               f"{fmt(r['cpu_s_per_iter'], '.2f', 6)} "
               f"{fmt(r['gflop_per_iter'], '.1f', 7)} {fmt(r['gflop_per_s'], '.1f', 8)} "

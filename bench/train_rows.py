@@ -13,20 +13,34 @@ ROWS = {
 }
 
 
-def make_config(light, ch, size):
+def make_config(light, ch, size, batch=1):
     from configs import default
 
     config = default.get_config()
     config.model.light = light
     config.model.base_filters = ch
     config.model.image_size = size
+    config.data.batch_size = batch
     config.train.iterations = 1_000_000
     return config
 
 
-def trainer_on_constant_batch(name, workdir, steps_per_loop, jit_compile=False):
-    """The real Trainer of row `name` (OneDeviceStrategy on the CPU, batch 1) and an
-    iterator repeating one random batch, so that no data pipeline work is timed.
+def constant_batch(size, batch=1, seed=0):
+    """One random `(real_a, real_b)` pair in [-1, 1], the same on every device."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return tuple(rng.uniform(-1.0, 1.0, (batch, size, size, 3)).astype(np.float32)
+                 for _ in "AB")
+
+
+def trainer_on_constant_batch(name, workdir, steps_per_loop, jit_compile=False,
+                              device="/cpu:0", batch=1, model=None):
+    """The real Trainer of row `name` (OneDeviceStrategy on `device`) and an iterator
+    repeating one random batch, so that no data pipeline work is timed.
+
+    Args:
+        model: `(light, ch, image size)` instead of the row's.
 
     Returns:
         `(trainer, iterator, (real_a, real_b))`.
@@ -35,10 +49,9 @@ def trainer_on_constant_batch(name, workdir, steps_per_loop, jit_compile=False):
 
     from ugatit_tf.trainer import Trainer
 
-    light, ch, size, *_ = ROWS[name]
-    trainer = Trainer(make_config(light, ch, size), workdir,
-                      tf.distribute.OneDeviceStrategy("/cpu:0"),
+    light, ch, size = model or ROWS[name][:3]
+    trainer = Trainer(make_config(light, ch, size, batch), workdir,
+                      tf.distribute.OneDeviceStrategy(device),
                       steps_per_loop=steps_per_loop, jit_compile=jit_compile)
-    rng = tf.random.Generator.from_seed(0)
-    batch = tuple(rng.uniform((1, size, size, 3), -1.0, 1.0) for _ in "AB")
-    return trainer, iter(tf.data.Dataset.from_tensors(batch).repeat()), batch
+    pair = tuple(tf.constant(x) for x in constant_batch(size, batch))
+    return trainer, iter(tf.data.Dataset.from_tensors(pair).repeat()), pair

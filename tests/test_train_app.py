@@ -17,7 +17,8 @@ TINY = ["--config=configs/demo.py", "--config.model.base_filters=4",
         "--config.model.num_res_blocks=1", "--config.model.image_size=32",
         "--config.model.disc_global_layers=4", "--config.model.disc_local_layers=3",
         "--config.data.synthetic_size=8", "--config.data.shuffle_buffer=8",
-        "--steps_per_loop=2", "--config.train.print_freq=4", "--config.train.save_freq=2"]
+        "--steps_per_loop=2", "--config.train.print_freq=4", "--config.train.save_freq=2",
+        "--xla_cache_dir="]  # no XLA cache in the home folder
 
 
 def run(script, *args, timeout=600):
@@ -30,6 +31,7 @@ def test_train_writes_checkpoints_samples_and_translates(tmp_path):
     workdir = tmp_path / "run"
     result = run("train.py", *TINY, f"--workdir={workdir}", "--config.train.iterations=4")
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "'xla': False" in result.stderr  # no GPU here: the graph step, not XLA
     assert (workdir / "config.json").is_file()
     assert sorted(os.listdir(workdir / "samples")) == [
         "A2B_0000000.png", "A2B_0000004.png", "B2A_0000000.png", "B2A_0000004.png"]
@@ -131,9 +133,13 @@ def tf_checkpoint_step(workdir):
                                   "--mixed_precision=float16"])
 def test_train_options_run(tmp_path, flag):
     workdir = tmp_path / "w"
+    cache = tmp_path / "xla_cache"
     result = run("train.py", *TINY, f"--workdir={workdir}", "--config.train.iterations=4",
-                 flag)
+                 flag, f"--xla_cache_dir={cache}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert tf_checkpoint_step(workdir) == 4
+    # XLA keeps the compiled step for the next run; without XLA nothing is compiled.
+    assert any(f.startswith("xla_compile_cache") for f in os.listdir(cache)) == (
+        flag == "--xla")
     nets, _ = checkpoints.load_networks(str(workdir))
     assert all(np.all(np.isfinite(v.numpy())) for _, n in nets.items() for v in n.variables)

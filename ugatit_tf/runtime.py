@@ -1,8 +1,64 @@
-"""Process-wide TensorFlow settings for training (measured in bench/RESULTS.md)."""
+"""Process-wide TensorFlow settings for training, chosen by device (measured in
+bench/RESULTS.md).
+
+TensorFlow is imported inside the functions: `enable_xla_cache` must run before it is
+(under absl's `app.run`, importing TF reads the XLA flags).
+"""
 
 import ctypes
+import os
 
-import tensorflow as tf
+DEFAULT_XLA_CACHE_DIR = os.path.join("~", ".cache", "ugatit_tf", "xla")
+
+
+def has_gpu():
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def default_jit_compile(xla=None):
+    """Whether the training step is compiled with XLA: `xla` when given, else XLA on
+    GPUs (launch-bound there without it) and not on CPUs (no faster there, with more
+    memory)."""
+    return has_gpu() if xla is None else bool(xla)
+
+
+def enable_xla_cache(directory=None):
+    """Keeps XLA's compiled programs and GPU autotuning results in `directory` across
+    runs, so that a rerun of the same step skips the compile; call before TensorFlow
+    is imported (TF may read these flags then). Flags the user already set in
+    `TF_XLA_FLAGS` / `XLA_FLAGS` are left alone.
+
+    The cache is keyed by the compiled program; it only grows (delete the folder to
+    reclaim the space).
+
+    Args:
+        directory: the cache folder (`~` expanded); None: `DEFAULT_XLA_CACHE_DIR`;
+            "": no cache.
+
+    Returns:
+        A dict of what was set, for the log.
+    """
+    if directory is None:
+        directory = DEFAULT_XLA_CACHE_DIR
+    if not directory:
+        return {}
+    directory = os.path.abspath(os.path.expanduser(directory))
+    wanted = {
+        "TF_XLA_FLAGS": ("--tf_xla_persistent_cache_directory", directory),
+        "XLA_FLAGS": ("--xla_gpu_per_fusion_autotune_cache_dir",
+                      os.path.join(directory, "autotune")),
+    }
+    applied = {}
+    for variable, (flag, value) in wanted.items():
+        current = os.environ.get(variable, "")
+        if flag + "=" in current:
+            continue
+        os.makedirs(value, exist_ok=True)
+        os.environ[variable] = f"{current} {flag}={value}".strip()
+        applied[flag.lstrip("-")] = value
+    return applied
 
 
 def configure_runtime(inter_op_threads=None):
@@ -16,7 +72,9 @@ def configure_runtime(inter_op_threads=None):
     Returns:
         A dict of what was set, for the log.
     """
-    if inter_op_threads is None and not tf.config.list_physical_devices("GPU"):
+    import tensorflow as tf
+
+    if inter_op_threads is None and not has_gpu():
         inter_op_threads = 1
     if not inter_op_threads:
         return {}

@@ -99,6 +99,29 @@ def graph_op_types(layer, inputs):
     return {op.type for op in fn.get_concrete_function(tf.constant(inputs)).graph.get_operations()}
 
 
+@pytest.mark.parametrize("device, runs_as", [
+    (None, "MatMul"),  # no device scope on a machine without a GPU: the CPU path
+    ("/device:CPU:0", "MatMul"),
+    ("/device:GPU:0", "Conv2D"),  # traced only: placement waits for execution
+])
+def test_matmul_path_is_chosen_by_device(device, runs_as, monkeypatch):
+    """The windows-matmul path of a large kernel with few output positions is for CPUs
+    only; under a GPU device scope (a tf.distribute replica's) the conv stays."""
+    monkeypatch.setattr(spectral_norm, "_MATMUL_MIN_KERNEL", 0)
+    layer = SpectralNormConv2D(128, 4, use_bias=False)
+    layer(SMALL_IMAGES)
+
+    def call(x):
+        if device is None:
+            return layer(x, training=True)
+        with tf.device(device):
+            return layer(tf.identity(x), training=True)
+
+    graph = tf.function(call).get_concrete_function(tf.constant(SMALL_IMAGES)).graph
+    op_types = {op.type for op in graph.get_operations()}
+    assert ("Conv2D" in op_types) == (runs_as == "Conv2D")  # the power iteration has MatMuls
+
+
 @pytest.mark.parametrize("make, inputs, runs_as", [
     # Output smaller than the kernel: divides the output, with its own gradient.
     (lambda: SpectralNormConv2D(4, 3, strides=2, use_bias=False), IMAGES, "Conv2D"),

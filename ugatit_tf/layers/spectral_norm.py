@@ -212,6 +212,17 @@ def _patches(inputs, kernel_size, strides, out_shape):
     return tf.reshape(tf.concat(windows, axis=-1), (-1, kernel_size**2 * inputs.shape[-1]))
 
 
+def _runs_on_cpu(tensor):
+    """Whether `tensor` is placed on a CPU: its device if it has one (eager tensors,
+    and graph tensors under a device scope such as a tf.distribute replica's), else
+    whether the machine has no GPU. The matmul path of `_conv_over_sigma` is for
+    oneDNN's convolutions; GPUs keep the convolution."""
+    device = getattr(tensor, "device", "") or ""
+    if device:
+        return tf.DeviceSpec.from_string(device).device_type == "CPU"
+    return not tf.config.list_logical_devices("GPU")
+
+
 def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
     """`conv(inputs, W) / sigma(W)` (valid padding), `sigma = u^T W v` with u, v held
     constant (`v_w`: `v^T W^T` if the power iteration made it, else None): autodiff's
@@ -222,18 +233,19 @@ def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
     per call took the step's peak allocation at light ch 64, 128 px from 3.83 to 3.44 GiB
     (bench/memory_profile.py).
 
-    When the kernel is large and the output has few positions for its channels, the
-    conv is run as a matmul of the input windows (`_patches`) with the kernel matrix:
-    for such shapes oneDNN's conv and its gradients spend their time reordering the
-    kernel (the global discriminator's 4x4x1024x2048 conv on 3x3 positions at ch 64,
-    128 px: 189 ms forward and backward, 72 ms as a matmul). The kernel's two gradient
-    terms are then one matmul, of the windows and the output gradient with one more row
-    each (v and d_sigma u).
+    On a CPU (`_runs_on_cpu`), when the kernel is large and the output has few
+    positions for its channels, the conv is run as a matmul of the input windows
+    (`_patches`) with the kernel matrix: for such shapes oneDNN's conv and its
+    gradients spend their time reordering the kernel (the global discriminator's
+    4x4x1024x2048 conv on 3x3 positions at ch 64, 128 px: 189 ms forward and backward,
+    72 ms as a matmul). The kernel's two gradient terms are then one matmul, of the
+    windows and the output gradient with one more row each (v and d_sigma u).
     """
     dtype = inputs.dtype
     batch, out_h, out_w, units = out_shape
     as_matmul = (batch is not None and math.prod(kernel.shape) >= _MATMUL_MIN_KERNEL
-                 and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units)
+                 and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units
+                 and _runs_on_cpu(inputs))
     strides = [1, strides, strides, 1]
 
     @tf.custom_gradient

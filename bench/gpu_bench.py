@@ -1,0 +1,385 @@
+"""The training step on a GPU, timed side by side with the official PyTorch code (issue 17).
+
+    . .carry/gpu/env.sh   # on the project's GPU machine: TensorFlow's path (../shared/gpu)
+    python3 bench/gpu_bench.py --output=$OUT/gpu_bench.json --profile_dir=$OUT/trace
+
+Each job runs in its own subprocess, one at a time, so that each has the GPU to itself
+and its peak memory is its own:
+- `pt-<light|full>-b<N>`: the official iteration (bench/official_step.py; the official
+  `networks.py` is imported there only), with the machine's own torch
+  (`env -u PYTHONPATH python3`, `--pt_python`).
+- `tf-<light|full>-<xla|graph>-<f32|bf16>-b<N>[-profile]`: the real compiled loop of
+  `ugatit_tf.trainer.Trainer` (OneDeviceStrategy on the GPU) on one constant batch,
+  as bench/train_bench.py times it on the CPU; `xla` is the GPU default of train.py,
+  with the XLA cache of `ugatit_tf.runtime.enable_xla_cache` in `--cache_dir` (the
+  same job twice: a cold, then a warm start); `-profile` also traces 3 iterations with
+  the TF profiler and summarises the trace (bench/trace_summary.py).
+- a `-notriton` / `-noautotune` part adds `VARIANTS`' XLA flag to a TF job.
+- `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
+  the CPU step's (train.py's CPU default), from the same weights and batch.
+
+Reported: ms/iter (median of timed loop calls), images/s (4 per batch element and
+iteration: real A and B in, their translations out), peak GPU memory after start-up
+(TF: `get_memory_info` peak, reset after the first iteration; PT:
+`max_memory_allocated`, which includes its first iteration) and during start-up,
+start-up (process start to the end of the first iteration: imports, build, trace,
+compile, autotuning) and the GPU's utilisation sampled by `nvidia-smi` during the timed
+loop. Jobs run in the given order until `--budget_s` is spent; the table is printed
+at the end and written to `--output`.
+"""
+
+import time
+
+_PROCESS_START = time.perf_counter()
+
+import datetime  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+
+from absl import app, flags  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+MODELS = ("light", "full")
+DTYPES = {"f32": "float32", "bf16": "mixed_bfloat16"}
+# Job variants with extra XLA flags (each with its own cache folder).
+VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
+            "noautotune": "--xla_gpu_autotune_level=0"}
+DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
+                "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
+                "tf-light-xla-bf16-b1", "check", "tf-light-xla-f32-b4", "pt-light-b4",
+                "tf-light-xla-f32-b16", "pt-light-b16", "tf-full-xla-bf16-b1"]
+
+FLAGS = flags.FLAGS
+flags.DEFINE_list("jobs", DEFAULT_JOBS, "Jobs in order (see the module docstring).")
+flags.DEFINE_integer("ch", 64, "Base channels (official --ch) of every job.")
+flags.DEFINE_integer("size", 256, "Image size (official --img_size) of every job.")
+flags.DEFINE_integer("steps", 20, "Iterations per timed call.")
+flags.DEFINE_integer("repeats", 3, "Timed calls.")
+flags.DEFINE_float("budget_s", 540, "Start no job after this many seconds.")
+flags.DEFINE_string("cache_dir", os.path.join(tempfile.gettempdir(), "ugatit_xla_cache"),
+                    "The XLA cache of the TF jobs ('' for none).")
+flags.DEFINE_string("output", "", "JSON results file.")
+flags.DEFINE_string("profile_dir", "", "Where `-profile` jobs write their traces.")
+flags.DEFINE_list("pt_python", ["env", "-u", "PYTHONPATH", "python3"],
+                  "Command that runs the official code's Python (with torch).")
+flags.DEFINE_string("pt_device", "cuda", "torch device of the official code.")
+flags.DEFINE_string("xla_flags", "", "Extra XLA_FLAGS for the TF jobs.")
+flags.DEFINE_string("child", None, "Internal: run one TF job in this process.")
+flags.DEFINE_string("child_profile_dir", "", "Internal.")
+
+
+def parse_job(job):
+    """`{"side", "model", "batch", "mode", "dtype", "profile"}` of a job name."""
+    if job == "check":
+        return {"side": "check"}
+    parts = job.split("-")
+    spec = {"side": parts[0], "model": parts[1], "profile": "profile" in parts,
+            "mode": "xla", "dtype": "f32", "batch": 1, "variant": ""}
+    for part in parts[2:]:
+        if part in VARIANTS:
+            spec["variant"] = part
+        elif part in ("xla", "graph"):
+            spec["mode"] = part
+        elif part in DTYPES:
+            spec["dtype"] = part
+        elif part.startswith("b") and part[1:].isdigit():
+            spec["batch"] = int(part[1:])
+        elif part != "profile":
+            raise ValueError(f"Unknown part {part!r} of job {job!r}.")
+    if spec["side"] not in ("pt", "tf") or spec["model"] not in MODELS:
+        raise ValueError(f"Unknown job {job!r}: see bench/gpu_bench.py's docstring.")
+    if spec["side"] == "pt":  # the official code has one mode
+        spec = {k: spec[k] for k in ("side", "model", "batch")}
+    return spec
+
+
+# ---- TF side (child processes) -------------------------------------------------------
+
+def _gpu_memory_gib(tf, device):
+    return tf.config.experimental.get_memory_info(device)["peak"] / 2**30
+
+
+def run_tf_job(spec):
+    """Times our step for one job in this process; prints `RESULT {json}`."""
+    if spec["mode"] == "xla" and FLAGS.cache_dir:
+        from ugatit_tf import runtime
+
+        runtime.enable_xla_cache(FLAGS.cache_dir)  # before TF is imported
+    import keras
+    import tensorflow as tf
+    from train_rows import trainer_on_constant_batch
+
+    from ugatit_tf import runtime
+
+    runtime.configure_runtime()
+    on_gpu = runtime.has_gpu()
+    device, memory_device = ("/gpu:0", "GPU:0") if on_gpu else ("/cpu:0", None)
+    keras.mixed_precision.set_global_policy(DTYPES[spec["dtype"]])
+    light, ch, size = spec["model"] == "light", FLAGS.ch, FLAGS.size
+    with tempfile.TemporaryDirectory() as workdir:
+        trainer, iterator, _ = trainer_on_constant_batch(
+            None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,
+            batch=spec["batch"], model=(light, ch, size))
+        loop = lambda n: trainer._loop(iterator, tf.constant(n))  # noqa: E731
+        built = time.perf_counter()
+        trainer.prepare(iterator)
+        metrics, _ = loop(1)
+        float(metrics["G_loss"])
+        first = time.perf_counter()
+        startup_peak = _gpu_memory_gib(tf, memory_device) if on_gpu else None
+        if on_gpu:
+            tf.config.experimental.reset_memory_stats(memory_device)
+        times = []
+        timed_from = time.time()
+        for _ in range(FLAGS.repeats):
+            start = time.perf_counter()
+            metrics, finite = loop(FLAGS.steps)
+            float(metrics["G_loss"])  # waits for the loop
+            times.append((time.perf_counter() - start) / FLAGS.steps)
+        timed_to = time.time()
+        peak = _gpu_memory_gib(tf, memory_device) if on_gpu else None
+        trace = None
+        if FLAGS.child_profile_dir:
+            import trace_summary
+
+            tf.profiler.experimental.start(FLAGS.child_profile_dir)
+            metrics, _ = loop(3)
+            float(metrics["G_loss"])
+            tf.profiler.experimental.stop()
+            trace = trace_summary.summarize(FLAGS.child_profile_dir, top=15)
+            trace_summary.print_summary(trace)
+    ms = 1000 * statistics.median(times)
+    print("RESULT " + json.dumps({
+        "ms_per_iter": ms, "ms_per_iter_min": 1000 * min(times),
+        "images_per_s": 4 * spec["batch"] * 1000 / ms,
+        "startup_s": first - _PROCESS_START, "compile_s": first - built,
+        "peak_gib": peak, "startup_peak_gib": startup_peak,
+        "finite": bool(finite), "timed_window": [timed_from, timed_to],
+        "device": device, "tensorflow": tf.__version__,
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),
+        "tf_xla_flags": os.environ.get("TF_XLA_FLAGS", ""), "trace": trace}), flush=True)
+
+
+CHECK_MODEL = (True, 16, 128)  # light ch 16, 128 px: a few seconds per step on the CPU
+CHECK_STEPS = 3
+
+
+def run_check():
+    """Losses of CHECK_STEPS iterations on the CPU (graph step) and on the GPU (XLA step,
+    TF32 on, then off) from the same weights and batch; prints `RESULT {json}`."""
+    if FLAGS.cache_dir:
+        from ugatit_tf import runtime
+
+        runtime.enable_xla_cache(FLAGS.cache_dir)
+    import numpy as np
+    import tensorflow as tf
+    from train_rows import trainer_on_constant_batch
+
+    from ugatit_tf import runtime
+
+    runtime.configure_runtime()
+    on_gpu = runtime.has_gpu()
+    runs = {"cpu_graph": ("/cpu:0", False, True)}
+    if on_gpu:
+        runs.update(gpu_xla_tf32=("/gpu:0", True, True), gpu_xla_fp32=("/gpu:0", True, False))
+    losses = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        weights = os.path.join(workdir, "initial")
+        for i, (name, (device, xla, tf32)) in enumerate(runs.items()):
+            tf.config.experimental.enable_tensor_float_32_execution(tf32)
+            trainer, iterator, _ = trainer_on_constant_batch(
+                None, os.path.join(workdir, name), 1, jit_compile=xla, device=device,
+                model=CHECK_MODEL)
+            if i == 0:
+                trainer.checkpoint.write(weights)
+            else:
+                trainer.checkpoint.read(weights).assert_existing_objects_matched()
+            steps = []
+            for _ in range(CHECK_STEPS):
+                metrics, _ = trainer._loop(iterator, tf.constant(1))
+                steps.append({k: float(v) for k, v in metrics.items()})
+            losses[name] = steps
+    reference = losses["cpu_graph"]
+    relative = {
+        name: max(abs(s[k] - r[k]) / max(abs(r[k]), 1e-12)
+                  for s, r in zip(steps, reference) for k in r)
+        for name, steps in losses.items() if name != "cpu_graph"}
+    print("RESULT " + json.dumps({"model": CHECK_MODEL, "steps": CHECK_STEPS,
+                                  "losses": losses, "max_relative_difference": relative,
+                                  "finite": bool(np.all([np.isfinite(list(s.values()))
+                                                         for v in losses.values()
+                                                         for s in v]))}), flush=True)
+
+
+# ---- driver --------------------------------------------------------------------------
+
+class UtilisationSampler:
+    """`nvidia-smi` sampled every 100 ms in the background, read back by time window."""
+
+    def __init__(self, path):
+        self.path = path
+        self.proc = None
+        if shutil.which("nvidia-smi"):
+            self.file = open(path, "w")
+            self.proc = subprocess.Popen(
+                ["nvidia-smi", "--query-gpu=timestamp,utilization.gpu,memory.used",
+                 "--format=csv,noheader,nounits", "-lms", "100"], stdout=self.file,
+                stderr=subprocess.DEVNULL)
+
+    def mean_utilisation(self, window):
+        if self.proc is None or not window:
+            return None
+        self.file.flush()
+        return mean_in_window(open(self.path).read(), *window)
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait()
+            self.file.close()
+
+
+def mean_in_window(csv_text, start, end):
+    """Mean utilisation (%) of the `timestamp, utilization, memory` lines between the
+    Unix times `start` and `end`; None if no sample falls in it."""
+    values = []
+    for line in csv_text.splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        try:
+            when = datetime.datetime.strptime(parts[0], "%Y/%m/%d %H:%M:%S.%f").timestamp()
+            value = float(parts[1])
+        except (ValueError, IndexError):
+            continue
+        if start <= when <= end:
+            values.append(value)
+    return statistics.mean(values) if values else None
+
+
+def _result(proc):
+    lines = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+    if proc.returncode or not lines:
+        tail = "\n".join(proc.stderr.splitlines()[-25:])
+        return {"error": f"exit {proc.returncode}: {tail[-3000:]}"}
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def run_job(job, spec, timeout, sampler):
+    env = dict(os.environ)
+    extra = " ".join(x for x in (FLAGS.xla_flags, VARIANTS.get(spec.get("variant"), ""))
+                     if x)
+    if extra:
+        env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {extra}".strip()
+    cache_dir = FLAGS.cache_dir
+    if cache_dir and spec.get("variant"):
+        cache_dir = os.path.join(cache_dir, spec["variant"])
+    if spec["side"] == "pt":
+        light, ch, size = spec["model"] == "light", FLAGS.ch, FLAGS.size
+        cmd = [*FLAGS.pt_python, os.path.join(HERE, "official_step.py"),
+               f"--device={FLAGS.pt_device}", f"--light={int(light)}", f"--ch={ch}",
+               f"--size={size}",
+               f"--batch={spec['batch']}", f"--steps={FLAGS.steps}",
+               f"--repeats={FLAGS.repeats}"]
+    else:
+        cmd = [sys.executable, os.path.abspath(__file__), f"--child={job}",
+               f"--steps={FLAGS.steps}", f"--repeats={FLAGS.repeats}", f"--ch={FLAGS.ch}",
+               f"--size={FLAGS.size}", f"--cache_dir={cache_dir}"]
+        if spec.get("profile") and FLAGS.profile_dir:
+            cmd.append(f"--child_profile_dir={os.path.join(FLAGS.profile_dir, job)}")
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"job": job, **spec, "error": f"timed out after {timeout:.0f} s"}
+    result = {"job": job, **_result(proc), **spec, "wall_s": time.perf_counter() - start}
+    if spec["side"] == "pt" and "error" not in result:
+        result["timed_window"] = None  # PT's timed part is not marked; see its own stats
+    result["gpu_utilisation"] = sampler.mean_utilisation(result.get("timed_window"))
+    printed = [line for line in proc.stdout.splitlines() if not line.startswith("RESULT ")]
+    if printed:
+        print("\n".join(printed), flush=True)
+    return result
+
+
+def fmt(value, spec="", width=8):
+    return format("-" if value is None else format(value, spec), f">{width}")
+
+
+def print_table(results):
+    pt = {(r["model"], r["batch"]): r for r in results
+          if r.get("side") == "pt" and "error" not in r}
+    print(f"\nU-GAT-IT training iteration, ch {FLAGS.ch}, {FLAGS.size} px; ratio = official "
+          f"ms / ours (same call)\n")
+    print(f"{'job':30s} {'ms/iter':>8s} {'ratio':>6s} {'img/s':>7s} {'peak GiB':>8s} "
+          f"{'start GiB':>9s} {'start s':>7s} {'GPU %':>6s}")
+    for r in results:
+        if r["side"] == "check":
+            continue
+        if "error" in r:
+            print(f"{r['job']:30s} failed: {r['error'].splitlines()[-1][:80]}")
+            continue
+        official = pt.get((r["model"], r["batch"]))
+        ratio = None
+        if r["side"] == "tf" and official:
+            ratio = official["ms_per_iter"] / r["ms_per_iter"]
+        print(f"{r['job']:30s} {fmt(r['ms_per_iter'], '.1f')} {fmt(ratio, '.2f', 6)} "
+              f"{fmt(r['images_per_s'], '.1f', 7)} {fmt(r['peak_gib'], '.2f')} "
+              f"{fmt(r.get('startup_peak_gib'), '.2f', 9)} {fmt(r['startup_s'], '.0f', 7)} "
+              f"{fmt(r.get('gpu_utilisation'), '.0f', 6)}")
+    for r in results:
+        if r["side"] == "check":
+            print("\nLoss check:", json.dumps({k: r.get(k) for k in (
+                "model", "steps", "max_relative_difference", "finite", "error")}))
+
+
+def main(argv):
+    del argv
+    if FLAGS.child == "check":
+        run_check()
+        return
+    if FLAGS.child:
+        run_tf_job(parse_job(FLAGS.child))
+        return
+    specs = [(job, parse_job(job)) for job in FLAGS.jobs]  # fails early on a typo
+    sampler = UtilisationSampler(os.path.join(tempfile.gettempdir(), "gpu_bench_smi.csv"))
+    results = []
+    try:
+        for job, spec in specs:
+            left = FLAGS.budget_s - (time.perf_counter() - _PROCESS_START)
+            if left < 30:
+                results.append({"job": job, **spec, "error": "skipped: out of --budget_s"})
+                continue
+            print(f"--- {job} ({left:.0f} s left)", flush=True)
+            if spec["side"] == "check":
+                cmd = [sys.executable, os.path.abspath(__file__), "--child=check",
+                       f"--cache_dir={FLAGS.cache_dir}"]
+                start = time.perf_counter()
+                try:
+                    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=left)
+                    result = {"job": job, **spec, **_result(proc)}
+                except subprocess.TimeoutExpired:
+                    result = {"job": job, **spec, "error": "timed out"}
+                result["wall_s"] = time.perf_counter() - start
+            else:
+                result = run_job(job, spec, left, sampler)
+            results.append(result)
+            print(json.dumps({k: v for k, v in result.items() if k != "trace"}), flush=True)
+    finally:
+        sampler.close()
+    print_table(results)
+    if FLAGS.output:
+        os.makedirs(os.path.dirname(os.path.abspath(FLAGS.output)), exist_ok=True)
+        with open(FLAGS.output, "w") as f:
+            json.dump({"command": "python3 bench/gpu_bench.py " + " ".join(sys.argv[1:]),
+                       "results": results}, f, indent=2)
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,51 @@
+"""The GPU benchmark's CPU-side logic: job names, utilisation windows, trace sums."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "bench"))
+
+import gpu_bench  # noqa: E402
+import trace_summary  # noqa: E402
+
+
+def test_job_names_parse():
+    assert gpu_bench.parse_job("pt-full-b4") == {"side": "pt", "model": "full", "batch": 4}
+    spec = gpu_bench.parse_job("tf-light-xla-bf16-b16-notriton-profile")
+    assert spec == {"side": "tf", "model": "light", "profile": True, "mode": "xla",
+                    "dtype": "bf16", "batch": 16, "variant": "notriton"}
+    assert gpu_bench.parse_job("tf-light-graph")["mode"] == "graph"
+    for bad in ("tf-light-xla-f64", "jax-light", "tf-medium"):
+        with pytest.raises(ValueError):
+            gpu_bench.parse_job(bad)
+
+
+def test_utilisation_is_averaged_inside_the_window_only():
+    import datetime
+
+    def line(second, value):
+        when = datetime.datetime(2026, 1, 1, 0, 0, second)
+        return f"{when.strftime('%Y/%m/%d %H:%M:%S.%f')[:-3]}, {value}, 1000"
+
+    text = "\n".join([line(0, 5), line(1, 80), line(2, 90), line(3, 7), "garbage"])
+    start = datetime.datetime(2026, 1, 1, 0, 0, 1).timestamp()
+    end = datetime.datetime(2026, 1, 1, 0, 0, 2).timestamp()
+    assert gpu_bench.mean_in_window(text, start, end) == 85
+    assert gpu_bench.mean_in_window(text, end + 10, end + 20) is None
+
+
+def test_trace_busy_time_is_the_union_of_overlapping_kernels():
+    ps = 10**9  # 1 ms in picoseconds
+    intervals = [(0, 2 * ps, "conv_1"), (1 * ps, 3 * ps, "add_fusion_7"),  # overlap: 3 ms
+                 (3 * ps + 10**6, 4 * ps, "conv_2"),  # a 1 us gap, then ~1 ms
+                 (6 * ps, 7 * ps, "conv_1")]  # a 2 ms gap (> 100 us), 1 ms
+    summary = trace_summary.summarize_intervals(intervals)
+    assert summary["window_ms"] == pytest.approx(7.0)
+    assert summary["busy_ms"] == pytest.approx(4.999)
+    assert summary["gaps"] == 2
+    assert summary["gaps_over_100us_ms"] == pytest.approx(2.0)
+    kinds = {t["name"]: t["ms"] for t in summary["top_kinds"]}
+    assert kinds == pytest.approx({"conv#": 3.999, "add_fusion#": 2.0})
+    assert trace_summary.category("MatMul_1:_MklMatMul") == "_MklMatMul"
