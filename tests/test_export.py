@@ -245,6 +245,43 @@ def test_light_size_not_multiple_of_4_is_rejected(light_export):
         light_export.loaded.signatures["a2b"](images=tf.zeros([1, 30, 32, 3]))
 
 
+@pytest.mark.parametrize("images, message", [
+    (np.full([1, SIZE, SIZE, 3], np.nan, np.float32), "NaN or Inf"),
+    (np.full([1, SIZE, SIZE, 3], np.inf, np.float32), "NaN or Inf"),
+    (np.full([1, SIZE, SIZE, 3], 1e38, np.float32), r"must lie in \[-1, 1\]"),
+    (np.full([1, SIZE, SIZE, 3], 255.0, np.float32), r"must lie in \[-1, 1\]"),
+    (np.zeros([1, 4, 4, 3], np.float32), "multiples of 4 and at least 8"),
+    (np.zeros([0, SIZE, SIZE, 3], np.float32), "the batch is empty"),
+    (np.zeros([SIZE, SIZE, 3], np.float32), r"must be float32 \[N, H, W, 3\]"),
+    (np.zeros([1, SIZE, SIZE, 3, 1], np.float32), r"must be float32 \[N, H, W, 3\]"),
+])
+def test_bad_float_inputs_give_invalid_argument(light_export, images, message):
+    """Issue 15: each of these gave all-NaN outputs or a MirrorPad / misleading error."""
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        light_export.loaded.signatures["a2b"](images=tf.constant(images))
+    out = light_export.loaded.signatures["a2b"](images=tf.zeros([1, SIZE, SIZE, 3]))
+    assert np.isfinite(out["image"].numpy()).all()  # and the model keeps serving
+
+
+def test_uint8_signature_checks_the_shape(light_export):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="the batch is empty"):
+        light_export.loaded.signatures["a2b_uint8"](images=tf.zeros([0, SIZE, SIZE, 3],
+                                                                    tf.uint8))
+
+
+def test_tflite_limits_are_documented(light_export):
+    """What LiteRT cannot check is said in the metadata and the README."""
+    unchecked = light_export.metadata["tflite_unchecked"]
+    assert unchecked == export_lib.TFLITE_UNCHECKED
+    with open(os.path.join(light_export.path, export_lib.README_FILE)) as f:
+        assert unchecked in f.read()
+    # The documented behaviour: a 30x30 input comes back at another size, no error.
+    model = light_export.tflite_file("a2b", "float32")
+    out = export_lib.run_tflite(model, light_export.inputs(batch=1, height=30, width=30),
+                                "a2b")
+    assert out["image"].shape[1:3] != (30, 30)
+
+
 def test_full_signature_has_fixed_size(full_export):
     with pytest.raises(tf.errors.InvalidArgumentError, match=f"{SIZE}x{SIZE} images only"):
         full_export.loaded.signatures["a2b"](images=tf.zeros([1, 2 * SIZE, 2 * SIZE, 3]))
