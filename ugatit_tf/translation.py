@@ -50,7 +50,8 @@ def translate_folder(nets, image_size, input_dir, output_dir, direction="a2b",
         The number of images written.
     """
     forward, backward = nets.generator_pair(direction)
-    paths = folders.validate_files(folders.list_files(input_dir), input_dir)
+    paths = folders.list_images(
+        input_dir, layout="--input_dir must be a folder of image files (JPEG, PNG, ...).")
     for start in range(0, len(paths), batch_size):
         batch = paths[start:start + batch_size]
         raw = [decode.load_rgb(p) for p in batch]
