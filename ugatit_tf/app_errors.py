@@ -12,6 +12,7 @@ starts.
 """
 
 import os
+import re
 import sys
 
 EXIT_USER_ERROR = 2
@@ -45,10 +46,13 @@ def _parse_flags(argv):
         fail(e)
     except (AttributeError, KeyError) as e:
         # ml_collections' config_flags, on a `--config.x.y=...` naming no config key.
-        key = str(e).strip("\"'")
+        text = str(e).replace("\\", "")
+        key = (re.findall(r"\w+", text) or ["?"])[0]
         named = [a for a in argv[1:] if a.startswith("--") and f".{key}" in a.split("=")[0]]
+        guess = re.search(r'Did you mean "(\w+)"', text)
         fail(f"unknown config key {key!r} in {' '.join(named) or 'the arguments'}: the "
-             f"config file defines no such key")
+             f"config file defines no such key"
+             + (f" (did you mean {guess.group(1)!r}?)" if guess else ""))
 
 
 def reject_positional(argv):

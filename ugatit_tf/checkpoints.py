@@ -214,7 +214,7 @@ def restore(checkpoint, candidates, explicit=False, networks_only=False):
             skipped.append((path, f"{path}.index does not exist"))
             continue
         try:
-            status = checkpoint.read(path)
+            status = checkpoint.restore(path)
             if networks_only:
                 status.expect_partial()
             status.assert_existing_objects_matched()

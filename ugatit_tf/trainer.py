@@ -9,6 +9,7 @@ checkpoints and the NaN guard run eagerly between loops.
 
 import math
 import os
+import re
 import time
 
 import keras
@@ -53,6 +54,7 @@ class Trainer:
         self.strategy = strategy
         self.steps_per_loop = steps_per_loop
         self.stop_signal = None  # "SIGTERM" / "SIGINT" when train() stopped on one
+        self._any_replica = None  # the stop agreement over replicas (_agree_to_stop)
         self.is_chief = is_chief
         train = config.train
         self.loss_weights = losses.LossWeights(
@@ -225,6 +227,7 @@ class Trainer:
             return self.manager.save(checkpoint_number=step)
         except (tf.errors.OpError, OSError) as e:
             message = getattr(e, "message", None) or str(e)
+            message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", message)
             raise CheckpointWriteError(
                 f"Could not write the checkpoint of step {step} to {self._checkpoint_dir}: "
                 f"{type(e).__name__}: {message.strip().splitlines()[0]}. The previous "
@@ -237,8 +240,12 @@ class Trainer:
         step when any of them was asked to (a MAX over the replicas)."""
         if self.strategy.num_replicas_in_sync == 1:
             return bool(requested)
-        flags = self.strategy.run(lambda: tf.constant(float(bool(requested))))
-        return bool(self.strategy.reduce(tf.distribute.ReduceOp.MAX, flags, axis=None) > 0)
+        if self._any_replica is None:
+            def any_replica(flag):
+                flags = self.strategy.run(lambda: tf.identity(flag))
+                return self.strategy.reduce(tf.distribute.ReduceOp.SUM, flags, axis=None)
+            self._any_replica = tf.function(any_replica)
+        return float(self._any_replica(tf.constant(float(bool(requested))))) > 0
 
     def learning_rate(self):
         return float(self.gen_optimizer.learning_rate)
