@@ -37,6 +37,7 @@ from absl import logging
 
 from ugatit_tf import checkpoints, config_validation
 from ugatit_tf.app_errors import UserError
+from ugatit_tf.data import exif
 from ugatit_tf.models.networks import DIRECTIONS, check_direction  # noqa: F401 (API)
 
 TFLITE_VARIANTS = config_validation.TFLITE_VARIANTS
@@ -188,8 +189,9 @@ class GeneratorEndpoints:
         """Encoded images (JPEG, PNG, GIF, BMP, WebP) -> translated PNGs of the same size.
 
         Each image is decoded to RGB (grayscale is replicated, alpha is dropped),
-        resized to `image_size` x `image_size`, translated, resized back to its own
-        size and encoded as PNG. Undecodable bytes raise InvalidArgument.
+        turned upright by its EXIF orientation (JPEG; `data.exif`), resized to
+        `image_size` x `image_size`, translated, resized back to its (upright) size and
+        encoded as PNG. Undecodable bytes raise InvalidArgument.
         """
         size = self.image_size
         tf.debugging.assert_positive(
@@ -197,6 +199,7 @@ class GeneratorEndpoints:
 
         def decode(data):
             pixels = tf.io.decode_image(data, channels=3, expand_animations=False)
+            pixels = exif.apply_orientation(pixels, exif.orientation(data))
             pixels.set_shape([None, None, 3])
             resized = tf.image.resize(tf.cast(pixels, tf.float32), [size, size],
                                       antialias=True)

@@ -32,6 +32,9 @@ HARMLESS = (
     r"optimized because the dataset does not implement the AsGraphDefInternal\(\) method",
     r"^I\d{4} .*generator_dataset_op\.cc:\d+\] Memory patch applied: ",
     r"^I\d{4} .*functional_saver\.py:\d+\] Sharding callback duration: ",
+    # uint8 ops (the serving signatures) on oneDNN builds run on the Eigen kernels.
+    r"^E\d{4} .*util\.cc:\d+\] oneDNN supports DT_UINT8 only on platforms with AVX-512\. "
+    r"Falling back to the default Eigen-based implementation if present\.$",
     # GPU builds: plugins registered twice at import time.
     r"^E\d{4} .*Unable to register cu(DNN|FFT|BLAS) factory: ",
     r"^E\d{4} .*computation_placer\.cc:\d+\] computation placer already registered\.",
