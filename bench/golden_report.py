@@ -1,75 +1,76 @@
-"""Largest differences between ugatit-tf and the official PyTorch numbers.
+"""Largest errors against the official numbers, per golden file and kind of quantity.
 
-    python bench/golden_report.py [GOLDEN_DIR]      # default: ../shared/golden
+    python bench/golden_report.py            # every file of ../shared/golden/ugatit
+    python bench/golden_report.py --worst=5  # and the 5 arrays furthest above PT's error
 
-For every golden file: the worst forward output (error / largest magnitude of the array),
-the worst loss term (relative error) and the worst parameter gradient (error / largest
-magnitude), i.e. the quantities tests/test_golden.py bounds by 1e-4, 1e-4 and 1e-3.
+For each file: our float64 error, our float32 error and the official code's own float32
+error (its `f32/` run against the float64 reference), each the largest scaled error
+(difference / largest magnitude of the array; loss terms relative; u, v absolute) over
+forward outputs, loss terms, gradients, the two-iteration training step's weight changes
+(generators and discriminators apart) and its totals: the quantities tests/test_golden.py
+bounds.
 """
 
+import argparse
 import sys
+import tempfile
 from pathlib import Path
 
-import numpy as np
-import tensorflow as tf
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from golden import Golden, golden_files, nchw_to_nhwc  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from golden import (  # noqa: E402
+    Golden,
+    forward_rows,
+    golden_files,
+    objective_rows,
+    training_rows,
+)
 
-from ugatit_tf import losses  # noqa: E402
-from ugatit_tf.convert import pytorch  # noqa: E402
+
+def rows_of(g, dtype):
+    nets = g.build_networks(dtype=dtype)
+    rows = forward_rows(g, nets, dtype)
+    for which in ("dloss", "gloss"):
+        rows += objective_rows(g, nets, which, dtype)
+    with tempfile.TemporaryDirectory() as workdir:
+        rows += training_rows(g, dtype, workdir)
+    return rows
 
 
-def scaled_error(actual, expected):
-    return float(np.max(np.abs(np.asarray(actual) - expected)) / np.max(np.abs(expected)))
+def group(row):
+    if row.kind == "train":
+        return "step G" if row.key.split("/")[2].startswith("gen") else "step D"
+    if row.kind == "state":
+        return "step u, v"
+    return "step totals" if row.key.startswith("train/") else row.kind
 
 
-def report(path):
-    g = Golden(path)
-    nets = g.build_networks()
-    inputs = {"A": g.real_a, "B": g.real_b}
-    worst = {"forward": (0.0, ""), "loss": (0.0, ""), "gradient": (0.0, "")}
-
-    def note(kind, err, what):
-        if err >= worst[kind][0]:
-            worst[kind] = (err, what)
-
-    for name, net in nets.items():
-        domain = "A" if name in ("genA2B", "disGA", "disLA") else "B"
-        outputs = net(inputs[domain], training=False) if name.startswith("dis") else \
-            net(inputs[domain])
-        for key, out in zip(("out", "cam_logit", "heatmap"), outputs):
-            expected = g.data[f"forward/{name}/{key}"]
-            expected = nchw_to_nhwc(expected) if expected.ndim == 4 else expected
-            note("forward", scaled_error(out, expected), f"{name}/{key}")
-    for which, objective, grad_prefix, group in (
-            ("dloss", losses.discriminator_objective, "dgrad", nets.discriminators),
-            ("gloss", losses.generator_objective, "ggrad", nets.generators)):
-        variables = [v for n in group for v in n.trainable_variables]
-        with tf.GradientTape() as tape:
-            total, terms = objective(nets, g.real_a, g.real_b)
-        grads = dict(zip([id(v) for v in variables], tape.gradient(total, variables)))
-        for term, value in g.loss_terms(which).items():
-            note("loss", abs(float(terms[term]) - value) / abs(value), term)
-        for name, net in nets.items():
-            if net not in group:
-                continue
-            for key, (variable, transform) in pytorch.name_map(net).items():
-                golden_key = f"{grad_prefix}/{name}/{key}"
-                if golden_key in g.data:
-                    note("gradient", scaled_error(grads[id(variable)],
-                                                  transform(g.data[golden_key])), golden_key)
-    return worst
+GROUPS = ("forward", "loss", "grad", "step D", "step G", "step totals", "step u, v")
 
 
 def main():
-    folder = sys.argv[1] if len(sys.argv) > 1 else None
-    files = sorted(Path(folder).glob("*.npz")) if folder else golden_files()
-    print(f"{'file':32s} {'forward':>9s} {'loss':>9s} {'gradient':>9s}  worst gradient")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--worst", type=int, default=0,
+                        help="also list the float32 arrays with the largest ours/PT ratio")
+    args = parser.parse_args()
+    files = golden_files("ugatit")
+    if not files:
+        sys.exit("No golden files in ../shared/golden/ugatit.")
+    print(f"{'file':26s} {'quantity':12s} {'ours f64':>9s} {'ours f32':>9s} {'PT f32':>9s}")
     for path in files:
-        w = report(path)
-        print(f"{path.name:32s} {w['forward'][0]:9.2e} {w['loss'][0]:9.2e} "
-              f"{w['gradient'][0]:9.2e}  {w['gradient'][1]}")
+        g = Golden(path)
+        f64, f32 = rows_of(g, "float64"), rows_of(g, "float32")
+        for name in GROUPS:
+            a = [r for r in f64 if group(r) == name]
+            b = [r for r in f32 if group(r) == name]
+            print(f"{g.name:26s} {name:12s} {max(r.ours for r in a):9.1e} "
+                  f"{max(r.ours for r in b):9.1e} {max(r.official for r in b):9.1e}")
+        if args.worst:
+            ranked = sorted((r for r in f32 if r.kind != "state"),
+                            key=lambda r: r.ours / max(r.official, 1e-30), reverse=True)
+            for r in ranked[:args.worst]:
+                print(f"    {r.key}: ours {r.ours:.2e}, PT {r.official:.2e} "
+                      f"({r.ours / max(r.official, 1e-30):.1f}x)")
 
 
 if __name__ == "__main__":

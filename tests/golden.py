@@ -1,30 +1,72 @@
-"""Access to the official PyTorch numbers in ../shared/golden (see its README)."""
+"""The official PyTorch numbers in ../shared/golden/<family>/ (see each README), and the
+errors of our networks against them, shared by tests/test_golden.py and
+bench/golden_report.py.
 
+Every error is scaled: the largest absolute difference divided by the largest magnitude
+of the reference array (a loss term: relative error). `Row.official` is the same error
+of the official code's own float32 run (`f32/` keys), the noise floor of float32.
+"""
+
+import contextlib
 import os
 from pathlib import Path
+from typing import NamedTuple
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ugatit_tf import losses
 from ugatit_tf.convert import pytorch
 from ugatit_tf.models import build_networks
 
 GOLDEN_DIR = Path(os.environ.get(
     "UGATIT_GOLDEN_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "golden"))
+SOURCES = {"genA2B": "A", "genB2A": "B", "disGA": "A", "disLA": "A", "disGB": "B",
+           "disLB": "B"}
 
 
-def golden_files():
-    return sorted(GOLDEN_DIR.glob("*.npz")) if GOLDEN_DIR.is_dir() else []
+def golden_files(family="ugatit"):
+    """The `.npz` files of `<golden dir>/<family>/` (empty if there are none)."""
+    folder = GOLDEN_DIR / family
+    return sorted(folder.glob("*.npz")) if folder.is_dir() else []
 
 
 def nchw_to_nhwc(x):
     return np.transpose(x, (0, 2, 3, 1))
 
 
+def scaled_error(actual, expected):
+    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
+    scale = float(np.max(np.abs(expected)))
+    return float(np.max(np.abs(actual - expected))) / (scale if scale > 0 else 1.0)
+
+
+class Row(NamedTuple):
+    kind: str  # forward | loss | grad | train | state
+    key: str  # the golden key
+    ours: float  # our scaled error against the float64 reference
+    official: float  # the official float32 run's scaled error (nan for float64 rows)
+
+
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Builds what is made inside under the Keras dtype policy `name`."""
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
 class Golden:
     """One golden file: its config, inputs, and the networks loaded with its weights."""
 
     def __init__(self, path):
-        self.path = path
+        self.path = Path(path)
+        self.name = self.path.stem
         self.data = np.load(path)
         seed, ch, img, light, n_res = (int(v) for v in self.data["config"])
         self.config = dict(seed=seed, ch=ch, img=img, light=bool(light), n_res=n_res)
@@ -41,7 +83,122 @@ class Golden:
         pytorch.load_networks(nets, {name: self.state_dict(name) for name, _ in nets.items()})
         return nets
 
+    def inputs(self, dtype):
+        return {"A": self.real_a.astype(dtype), "B": self.real_b.astype(dtype)}
+
+    def official_error(self, key, transform=lambda x: x):
+        return scaled_error(transform(self.data[f"f32/{key}"]), transform(self.data[key]))
+
     def loss_terms(self, which):
         head = f"{which}/"
         return {k[len(head):]: float(self.data[k]) for k in self.data.files
                 if k.startswith(head) and k != f"{which}/total"}
+
+    def model_config(self):
+        """The trainer's model config for this file (`configs/default.py` layout)."""
+        from configs import default
+        config = default.get_config()
+        c = self.config
+        config.model.update(base_filters=c["ch"], num_res_blocks=c["n_res"],
+                            image_size=c["img"], light=c["light"])
+        config.train.iterations = 1000  # the official lr 1e-4 holds for the first 500
+        return config
+
+
+def forward_rows(g, nets, dtype):
+    inputs = g.inputs(dtype)
+    rows = []
+    for name, net in nets.items():
+        x = inputs[SOURCES[name]]
+        outputs = net(x, training=False) if name.startswith("dis") else net(x)
+        for key, out in zip(("out", "cam_logit", "heatmap"), outputs):
+            full_key = f"forward/{name}/{key}"
+            to_nhwc = nchw_to_nhwc if g.data[full_key].ndim == 4 else (lambda x: x)
+            rows.append(Row("forward", full_key, scaled_error(out, to_nhwc(g.data[full_key])),
+                            g.official_error(full_key, to_nhwc)))
+    return rows
+
+
+def objective_rows(g, nets, which, dtype):
+    """The loss terms, the total and every parameter gradient of `which` ("dloss" or
+    "gloss"): the reference objectives of `ugatit_tf.losses`."""
+    if which == "dloss":
+        objective, grad_prefix, trained = (losses.discriminator_objective, "dgrad",
+                                           nets.discriminators)
+    else:
+        objective, grad_prefix, trained = losses.generator_objective, "ggrad", nets.generators
+    variables = [v for net in trained for v in net.trainable_variables]
+    inputs = g.inputs(dtype)
+    with tf.GradientTape() as tape:
+        total, terms = objective(nets, inputs["A"], inputs["B"])
+    grads = dict(zip([id(v) for v in variables], tape.gradient(total, variables)))
+
+    expected_terms = g.loss_terms(which)
+    assert sorted(terms) == sorted(expected_terms), "loss term names differ"
+    rows = [Row("loss", f"{which}/{name}", scaled_error(float(terms[name]), value),
+                g.official_error(f"{which}/{name}")) for name, value in expected_terms.items()]
+    rows.append(Row("loss", f"{which}/total",
+                    scaled_error(float(total), float(g.data[f"{which}/total"])),
+                    g.official_error(f"{which}/total")))
+    checked = 0
+    for name, net in nets.items():
+        if net not in trained:
+            continue
+        head = f"{grad_prefix}/{name}/"
+        keys = [k for k in g.data.files if k.startswith(head)]
+        assert len(keys) == len(net.trainable_variables), f"{name}: gradient count"
+        entries = pytorch.name_map(net)
+        for key in keys:
+            variable, transform = entries[key[len(head):]]
+            rows.append(Row("grad", key, scaled_error(grads[id(variable)],
+                                                      transform(g.data[key])),
+                            g.official_error(key, transform)))
+            checked += 1
+    assert checked == len(variables), "not every gradient was compared"
+    return rows
+
+
+def train_two_iterations(g, dtype, workdir):
+    """Two iterations of the real `Trainer` step from the file's weights and inputs.
+
+    Returns:
+        `(trainer, losses)`: the trainer after both, and `[[D, G], [D, G]]` totals.
+    """
+    from ugatit_tf.trainer import Trainer
+    with dtype_policy(dtype):
+        trainer = Trainer(g.model_config(), str(workdir),
+                          tf.distribute.OneDeviceStrategy("/cpu:0"))
+    pytorch.load_networks(trainer.nets, {name: g.state_dict(name)
+                                         for name, _ in trainer.nets.items()})
+    inputs = g.inputs(dtype)
+    totals = []
+    for _ in range(2):
+        metrics = trainer.strategy.run(trainer._step, args=(inputs["A"], inputs["B"]))
+        totals.append([float(metrics["D_loss"]), float(metrics["G_loss"])])
+    return trainer, np.array(totals)
+
+
+def training_rows(g, dtype, workdir):
+    """Each trained weight's change over two iterations (scaled by the change's largest
+    magnitude), both iterations' totals, and the spectral-norm u and v (absolute)."""
+    trainer, totals = train_two_iterations(g, dtype, workdir)
+    expected, official = g.data["train/losses"], g.data["f32/train/losses"]
+    rows = [Row("loss", f"train/losses[{i},{j}]",
+                abs(totals[i, j] - expected[i, j]) / abs(expected[i, j]),
+                abs(official[i, j] - expected[i, j]) / abs(expected[i, j]))
+            for i in range(2) for j in range(2)]
+    for name, net in trainer.nets.items():
+        for key, (variable, transform) in pytorch.name_map(net).items():
+            after_key = f"train/weights/{name}/{key}"
+            before = transform(g.data[f"weights/{name}/{key}"])
+            after = transform(g.data[after_key])
+            ours = variable.numpy()
+            if variable.trainable:
+                rows.append(Row("train", after_key, scaled_error(ours - before, after - before),
+                                scaled_error(transform(g.data[f"f32/{after_key}"]) - before,
+                                             after - before)))
+            else:  # the power iteration's u and v: unit vectors, compared absolutely
+                rows.append(Row("state", after_key, float(np.max(np.abs(ours - after))),
+                                float(np.max(np.abs(transform(g.data[f"f32/{after_key}"])
+                                                    - after)))))
+    return rows

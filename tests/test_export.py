@@ -223,7 +223,9 @@ def test_serving_default_applies_the_exif_orientation(light_export):
 
 def test_saved_model_cli_lists_documented_signatures(export):
     result = subprocess.run(
-        ["saved_model_cli", "show", "--dir", export.path, "--all"],
+        # The running interpreter's saved_model_cli, not whichever the shell's PATH finds.
+        [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli", "show", "--dir",
+         export.path, "--all"],
         capture_output=True, text=True, timeout=120, check=True)
     blocks = signature_blocks(result.stdout)
     documented = export.metadata["signatures"]

@@ -38,6 +38,7 @@ from absl import logging
 from ugatit_tf import checkpoints, config_validation
 from ugatit_tf.app_errors import UserError
 from ugatit_tf.data import exif
+from ugatit_tf.layers.precision import float32_internals
 from ugatit_tf.models.networks import DIRECTIONS, check_direction  # noqa: F401 (API)
 
 TFLITE_VARIANTS = config_validation.TFLITE_VARIANTS
@@ -383,13 +384,15 @@ def export_generators(gen_a2b, gen_b2a, model_config, output_dir,
 
     start = time.time()
     logging.info("Writing the SavedModel to %s", output_dir)
-    archive = build_archive(gen_a2b, gen_b2a, model_config, serving_direction)
     verbosity = logging.get_verbosity()
     logging.set_verbosity(logging.WARNING)  # TF's per-function SavedModel chatter
-    try:
-        archive.write_out(output_dir, verbose=False)
-    finally:
-        logging.set_verbosity(verbosity)
+    # float32 statistics: the exported graph must hold TFLite builtin ops only.
+    with float32_internals("float32"):
+        try:
+            archive = build_archive(gen_a2b, gen_b2a, model_config, serving_direction)
+            archive.write_out(output_dir, verbose=False)
+        finally:
+            logging.set_verbosity(verbosity)
     logging.info("SavedModel written in %.1f s", time.time() - start)
 
     images = verification_images(model_config) if verify else None

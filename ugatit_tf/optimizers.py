@@ -42,8 +42,10 @@ class TorchAdam(keras.optimizers.Adam):
                 weights = tf.convert_to_tensor(variable)
             gradient = gradient + self.coupled_weight_decay * weights
         step = tf.cast(self.iterations + 1, dtype)
-        beta_1_power = tf.pow(tf.cast(self.beta_1, dtype), step)
-        beta_2_power = tf.pow(tf.cast(self.beta_2, dtype), step)
+        # tf.constant, not tf.cast: a cast goes through float32 (0.999 -> 0.99900001).
+        beta_1, beta_2 = tf.constant(self.beta_1, dtype), tf.constant(self.beta_2, dtype)
+        beta_1_power = tf.pow(beta_1, step)
+        beta_2_power = tf.pow(beta_2, step)
         index = self._get_variable_index(variable)
         tf.raw_ops.ResourceApplyAdam(
             var=variable.handle,
@@ -52,8 +54,8 @@ class TorchAdam(keras.optimizers.Adam):
             beta1_power=beta_1_power,
             beta2_power=beta_2_power,
             lr=tf.cast(learning_rate, dtype),
-            beta1=tf.cast(self.beta_1, dtype),
-            beta2=tf.cast(self.beta_2, dtype),
+            beta1=beta_1,
+            beta2=beta_2,
             epsilon=self.epsilon * tf.sqrt(1.0 - beta_2_power),
             grad=gradient,
             use_locking=False)

@@ -27,11 +27,13 @@ class HalfConstantLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         self.decay = decay
 
     def __call__(self, step):
-        lr = ops.convert_to_tensor(self.learning_rate, "float32")
+        # float64: exact for float64 training; the optimizer rounds it to a float32
+        # variable's dtype once, as a float32 constant would be rounded.
+        lr = ops.convert_to_tensor(self.learning_rate, "float64")
         if not self.decay:
             return lr
         half = max(self.iterations // 2, 1)
-        remaining = ops.cast(self.iterations - 1 - step, "float32") / float(half)
+        remaining = ops.cast(self.iterations - 1 - step, "float64") / float(half)
         return lr * ops.clip(remaining, 0.0, 1.0)
 
     def get_config(self):

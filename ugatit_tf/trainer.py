@@ -20,6 +20,7 @@ from absl import logging
 from ugatit_tf import checkpoints, data, losses, runtime, stop_signals, visualization
 from ugatit_tf.app_errors import UserError
 from ugatit_tf.gradients import stacked_dense_gradients
+from ugatit_tf.layers.precision import statistics_dtype
 from ugatit_tf.optimizers import TorchAdam
 from ugatit_tf.schedules import HalfConstantLinearDecay
 
@@ -138,7 +139,12 @@ class Trainer:
 
         self.step.assign_add(1)
         metrics = {"D_loss": d_total, "G_loss": g_total, **d_terms, **g_terms}
-        return {k: tf.cast(v, tf.float32) * scale for k, v in metrics.items()}
+        return {k: tf.cast(v, self.metric_dtype) * scale for k, v in metrics.items()}
+
+    @property
+    def metric_dtype(self):
+        """Losses are reported in float32, or float64 under the float64 policy."""
+        return statistics_dtype(self.nets.gen_a2b.compute_dtype)
 
     @property
     def _batch_translations(self):
@@ -166,7 +172,7 @@ class Trainer:
         step's losses were finite."""
         all_finite = tf.constant(True)
         names = ("D_loss", "G_loss", *losses.DISCRIMINATOR_TERMS, *losses.GENERATOR_TERMS)
-        metrics = {k: tf.zeros((), tf.float32) for k in names}
+        metrics = {k: tf.zeros((), self.metric_dtype) for k in names}
         for _ in tf.range(num_steps):
             real_a, real_b = next(iterator)
             per_replica = self.strategy.run(self._step, args=(real_a, real_b))

@@ -49,8 +49,12 @@ def test_real_target_images_score_high_and_identity_low(classifier, synthetic):
         assert bad[d]["translation_accuracy"] == bad[d]["source_as_target"]
         assert good[d]["num_translated"] == synthetic.test_arrays("A").shape[0]
         good_kid, bad_kid = good[d]["classifier_kid_x100"], bad[d]["classifier_kid_x100"]
-        # Real target images against themselves: ~0 (overlapping subsets bias it below 0).
-        assert abs(good_kid["mean"]) < 0.2 * bad_kid["mean"]
+        # Real target images against themselves, each subset the whole set (n <= 1000):
+        # the unbiased estimate is exactly (2/m)(mean_{i!=j} k_ij - mean_i k_ii), <= 0 for
+        # this positive semi-definite kernel (k_ij <= (k_ii + k_jj) / 2), whatever its
+        # size (tests/evaluation/test_metrics.py checks the formula). Untranslated inputs
+        # are another distribution: above 0.
+        assert good_kid["mean"] <= 0.0 < bad_kid["mean"]
     assert "kid_x100" not in good["a2b"] and "fid" not in good["a2b"]
 
 

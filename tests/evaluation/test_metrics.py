@@ -109,3 +109,16 @@ def test_bad_feature_shapes_are_rejected(shapes):
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="Features must|at least 2"):
         metrics.kid(rng.normal(size=shapes[0]), rng.normal(size=shapes[1]))
+
+
+def test_kid_of_a_set_with_itself_is_the_diagonal_formula():
+    """KID(x, x) with the whole set as the subset: (2/m)(mean off-diagonal k - mean k_ii),
+    which is <= 0 since k_ij <= (k_ii + k_jj) / 2 for a positive semi-definite kernel."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 16))
+    k = (x @ x.T / 16 + 1.0) ** 3
+    m = len(x)
+    expected = 2.0 / m * ((k.sum() - np.trace(k)) / (m * (m - 1)) - np.trace(k) / m)
+    mean, _ = metrics.kid(x, x, num_subsets=3)
+    np.testing.assert_allclose(mean, expected, rtol=1e-9)
+    assert mean < 0.0

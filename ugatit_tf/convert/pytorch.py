@@ -197,7 +197,7 @@ def load_state_dict(net, state_dict, net_name="network"):
                 f"{'full' if getattr(net, 'light', False) else 'light'} mode?")
         values.append((variable, value))
     for variable, value in values:
-        variable.assign(value.astype(np.float32))
+        variable.assign(value.astype(variable.dtype))
 
 
 def _to_numpy(value):

@@ -1,5 +1,6 @@
 """Custom Keras layers of U-GAT-IT."""
 
+from ugatit_tf.layers.activations import LeakyReLU
 from ugatit_tf.layers.cam_attention import CAMAttention
 from ugatit_tf.layers.constraints import ClipValue
 from ugatit_tf.layers.normalization import LIN, AdaLIN, InstanceNorm
@@ -9,7 +10,7 @@ from ugatit_tf.layers.spectral_norm import SpectralNormConv2D, SpectralNormDense
 from ugatit_tf.layers.upsampling import UpsampleConv2D
 
 __all__ = [
-    "AdaLIN", "CAMAttention", "ClipValue", "InstanceNorm", "LIN", "ReflectionPad2D",
+    "AdaLIN", "CAMAttention", "ClipValue", "InstanceNorm", "LeakyReLU", "LIN", "ReflectionPad2D",
     "ResnetAdaLINBlock", "ResnetBlock", "SpectralNormConv2D", "SpectralNormDense",
     "UnitNormal", "UpsampleConv2D",
 ]

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from ugatit_tf.layers.activations import leaky_relu
 from ugatit_tf.layers.spectral_norm import SpectralNormDense, pytorch_uniform
 
 
@@ -79,7 +80,7 @@ class CAMAttention(keras.layers.Layer):
         mixing = ops.sum(kernel * ops.cast(scales, kernel.dtype), axis=0)
         x = ops.matmul(x, ops.cast(mixing, self.compute_dtype))
         x = x + ops.cast(self.conv1x1_bias, self.compute_dtype)
-        x = ops.leaky_relu(x, self.negative_slope) if self.negative_slope else ops.relu(x)
+        x = leaky_relu(x, self.negative_slope) if self.negative_slope else ops.relu(x)
         heatmap = ops.sum(x, axis=-1, keepdims=True)
         return x, cam_logit, heatmap
 

@@ -5,31 +5,84 @@ Statistics are taken in the wider of float32 and the layer's compute dtype
 """
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from ugatit_tf.layers.constraints import ClipValue
-from ugatit_tf.layers.precision import statistics_dtype
+from ugatit_tf.layers.precision import accurate_sum, internal_dtype, statistics_dtype
 
 
-def normalize(x, axes, epsilon, unbiased, dtype="float32"):
-    """Returns `(x - mean) / sqrt(var + epsilon)` over `axes`, computed in `dtype`.
+def normalize(x, axes, epsilon, unbiased, compute_dtype="float32"):
+    """Returns `(x - mean) / sqrt(var + epsilon)` over `axes`, in the statistics dtype
+    of `compute_dtype` (`precision.statistics_dtype`).
 
     `unbiased` divides the variance by n - 1 (torch.var's default, used by PT's AdaLIN
     and LIN); otherwise by n (torch's InstanceNorm2d).
 
-    Division by `sqrt` rather than a multiplication by `rsqrt` is deliberate: TF's CPU
-    rsqrt is an approximation whose error, amplified in the backward pass, moved
-    full-mode decoder gradients by ~1% away from PT's (see tests/test_golden.py).
+    Float32 models compute it in float64 and round once, forward and backward
+    (the gradient is written here, and keeps only the float32 result and the standard
+    deviations): TF's float32 reductions and the two roundings of (x - mean) / std left
+    the decoder's gradients up to 38x further from the float64 values than PyTorch's
+    float32 ones (tests/test_golden.py). XLA fuses the casts into the kernels; mixed
+    precision (float32 statistics of bfloat16 activations) computes in float32.
+    Division by `sqrt`, not multiplication by `rsqrt`: TF's CPU rsqrt is approximate.
     """
+    dtype = statistics_dtype(compute_dtype)
+    wide = internal_dtype(compute_dtype)
     x = ops.cast(x, dtype)
-    centered = x - ops.mean(x, axis=axes, keepdims=True)
     count = 1
     for axis in axes:
         count = count * ops.shape(x)[axis]
-    count = ops.cast(count, dtype)
-    squares = ops.sum(ops.square(centered), axis=axes, keepdims=True)
-    variance = squares / (count - 1.0 if unbiased else count)
-    return centered / ops.sqrt(variance + epsilon)
+    count = ops.cast(count, wide)
+    divisor = count - 1.0 if unbiased else count
+
+    @tf.custom_gradient
+    def forward(x):
+        x_wide = ops.cast(x, wide)
+        centered = x_wide - ops.sum(x_wide, axis=axes, keepdims=True) / count
+        std = ops.sqrt(ops.sum(ops.square(centered), axis=axes, keepdims=True) / divisor
+                       + epsilon)
+        out = ops.cast(centered / std, dtype)
+
+        def grad(d_out):
+            # d/dx of c / s, c = x - mean(x), s = sqrt(sum(c^2) / divisor + eps), in terms
+            # of y = c / s: (d_out - mean(d_out) - y * sum(d_out * y) / divisor) / s
+            d_out, y = ops.cast(d_out, wide), ops.cast(out, wide)
+            d_mean = ops.sum(d_out, axis=axes, keepdims=True) / count
+            d_scale = ops.sum(d_out * y, axis=axes, keepdims=True) / divisor
+            return ops.cast((d_out - d_mean - y * d_scale) / std, dtype)
+
+        return out, grad
+
+    return forward(x)
+
+
+def affine_mix(instance, layer, rho, gamma, beta, affine_axes):
+    """`(rho * instance + (1 - rho) * layer) * gamma + beta`, with `accurate_sum`
+    parameter gradients.
+
+    Args:
+        instance, layer: `[N, H, W, C]` normalised features.
+        rho: `[1, 1, 1, C]`; gamma, beta: `[N, 1, 1, C]` (AdaLIN) or `[1, 1, 1, C]` (LIN),
+            all in the features' dtype.
+        affine_axes: the axes gamma and beta are broadcast over.
+    """
+
+    @tf.custom_gradient
+    def forward(instance, layer, rho, gamma, beta):
+        difference = instance - layer
+        mixed = rho * difference + layer
+
+        def grad(d_out):
+            d_mixed = d_out * gamma
+            return (d_mixed * rho, d_mixed * (1.0 - rho),
+                    accurate_sum(d_mixed * difference, (0, 1, 2)),
+                    accurate_sum(d_out * mixed, affine_axes),
+                    accurate_sum(d_out, affine_axes))
+
+        return mixed * gamma + beta, grad
+
+    return forward(instance, layer, rho, gamma, beta)
 
 
 def _check_epsilon(epsilon):
@@ -60,7 +113,7 @@ class InstanceNorm(keras.layers.Layer):
 
     def call(self, inputs):
         out = normalize(inputs, (1, 2), self.epsilon, unbiased=False,
-                        dtype=statistics_dtype(self.compute_dtype))
+                        compute_dtype=self.compute_dtype)
         return ops.cast(out, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
@@ -70,12 +123,13 @@ class InstanceNorm(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
-def _mix(inputs, rho, epsilon, dtype):
-    """rho * instance-normalised + (1 - rho) * layer-normalised, in `dtype`."""
-    instance = normalize(inputs, (1, 2), epsilon, unbiased=True, dtype=dtype)
-    layer = normalize(inputs, (1, 2, 3), epsilon, unbiased=True, dtype=dtype)
-    rho = ops.cast(rho, dtype)
-    return rho * instance + (1.0 - rho) * layer
+def _lin(inputs, rho, gamma, beta, epsilon, compute_dtype, affine_axes):
+    """(rho * instance-normalised + (1 - rho) * layer-normalised) * gamma + beta."""
+    dtype = statistics_dtype(compute_dtype)
+    instance = normalize(inputs, (1, 2), epsilon, unbiased=True, compute_dtype=compute_dtype)
+    layer = normalize(inputs, (1, 2, 3), epsilon, unbiased=True, compute_dtype=compute_dtype)
+    as_map = lambda t: ops.reshape(ops.cast(t, dtype), (-1, 1, 1, t.shape[-1]))
+    return affine_mix(instance, layer, as_map(rho), as_map(gamma), as_map(beta), affine_axes)
 
 
 class _RhoMixin(keras.layers.Layer):
@@ -133,11 +187,9 @@ class AdaLIN(_RhoMixin):
         self._add_rho(input_shape[-1])
 
     def call(self, inputs, gamma, beta):
-        dtype = statistics_dtype(self.compute_dtype)
-        out = _mix(inputs, self.rho, self.epsilon, dtype)
-        gamma = ops.cast(gamma, dtype)[:, None, None, :]
-        beta = ops.cast(beta, dtype)[:, None, None, :]
-        return ops.cast(out * gamma + beta, self.compute_dtype)
+        out = _lin(inputs, self.rho, gamma, beta, self.epsilon,
+                   self.compute_dtype, affine_axes=(1, 2))
+        return ops.cast(out, self.compute_dtype)
 
     def compute_output_shape(self, inputs_shape, gamma_shape=None, beta_shape=None):
         # Keras matches these names to the call arguments: `<argument>_shape`.
@@ -173,9 +225,8 @@ class LIN(_RhoMixin):
             name="beta", shape=(channels,), initializer="zeros", autocast=False)
 
     def call(self, inputs):
-        dtype = statistics_dtype(self.compute_dtype)
-        out = (_mix(inputs, self.rho, self.epsilon, dtype) * ops.cast(self.gamma, dtype)
-               + ops.cast(self.beta, dtype))
+        out = _lin(inputs, self.rho, self.gamma, self.beta, self.epsilon,
+                   self.compute_dtype, affine_axes=(0, 1, 2))
         return ops.cast(out, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from ugatit_tf.layers import CAMAttention, ReflectionPad2D, SpectralNormConv2D
+from ugatit_tf.layers import CAMAttention, LeakyReLU, ReflectionPad2D, SpectralNormConv2D
+from ugatit_tf.layers.precision import statistics_dtype
 from ugatit_tf.models.generator import _check_positive_int, build_by_running
 
 
@@ -48,7 +49,7 @@ class UGATITDiscriminator(keras.Model):
 
     Returns:
         `(logit_map [N, h, w, 1], cam_logit [N, 2], heatmap [N, h + 1, w + 1, 1])`,
-        all float32.
+        float32 (float64 under the float64 policy).
 
     Reference: Kim et al. 2020, section 2.2 and appendix; UGATIT-pytorch `networks.py`.
     """
@@ -68,7 +69,7 @@ class UGATITDiscriminator(keras.Model):
                 ReflectionPad2D(1, dtype=dt, name=f"conv{i}_pad"),
                 SpectralNormConv2D(base_filters * 2 ** (i - 1), 4, strides=stride,
                                    dtype=dt, name=f"conv{i}"),
-                keras.layers.LeakyReLU(0.2, dtype=dt, name=f"conv{i}_lrelu"),
+                LeakyReLU(0.2, dtype=dt, name=f"conv{i}_lrelu"),
             ]
         self.cam = CAMAttention(spectral_norm=True, negative_slope=0.2, dtype=dt, name="cam")
         self.head_pad = ReflectionPad2D(1, dtype=dt, name="head_pad")
@@ -94,11 +95,12 @@ class UGATITDiscriminator(keras.Model):
             x = layer(x, training=training) if isinstance(layer, SpectralNormConv2D) else layer(x)
         x, cam_logit, heatmap = self.cam(x, training=training)
         logits = self.head(self.head_pad(x), training=training)
-        return tuple(ops.cast(t, "float32") for t in (logits, cam_logit, heatmap))
+        out = statistics_dtype(self.compute_dtype)
+        return tuple(ops.cast(t, out) for t in (logits, cam_logit, heatmap))
 
     def compute_output_spec(self, inputs, training=False):
-        # The outputs are float32 whatever the dtype policy (Keras would say compute dtype).
-        return tuple(keras.KerasTensor(shape, dtype="float32")
+        # The outputs are float32 under mixed policies (Keras would say compute dtype).
+        return tuple(keras.KerasTensor(shape, dtype=statistics_dtype(self.compute_dtype))
                      for shape in self.compute_output_shape(inputs.shape))
 
     def compute_output_shape(self, input_shape):

@@ -12,6 +12,7 @@ from ugatit_tf.layers import (
     ResnetBlock,
     UpsampleConv2D,
 )
+from ugatit_tf.layers.precision import statistics_dtype
 from ugatit_tf.layers.resnet_blocks import conv2d
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
 
@@ -50,7 +51,8 @@ class UGATITGenerator(keras.Model):
 
     Returns:
         `(image [N, H, W, out_channels] in [-1, 1], cam_logit [N, 2],
-        heatmap [N, H/4, W/4, 1])`, all float32 (and the MLP pair if asked for).
+        heatmap [N, H/4, W/4, 1])`, float32 (float64 under the float64 policy), and the
+        MLP pair if asked for.
 
     Reference: Kim et al. 2020, section 2.1 and appendix; UGATIT-pytorch `networks.py`.
     """
@@ -162,13 +164,14 @@ class UGATITGenerator(keras.Model):
             x = block(x, gamma, beta)
         for layer in self.decoder:
             x = layer(x)
-        image = ops.tanh(ops.cast(x, "float32"))
-        outputs = (image, ops.cast(cam_logit, "float32"), ops.cast(heatmap, "float32"))
+        out = statistics_dtype(self.compute_dtype)
+        image = ops.tanh(ops.cast(x, out))
+        outputs = (image, ops.cast(cam_logit, out), ops.cast(heatmap, out))
         return (*outputs, mlp_io) if return_mlp_io else outputs
 
     def compute_output_spec(self, inputs):
-        # The outputs are float32 whatever the dtype policy (Keras would say compute dtype).
-        return tuple(keras.KerasTensor(shape, dtype="float32")
+        # The outputs are float32 under mixed policies (Keras would say compute dtype).
+        return tuple(keras.KerasTensor(shape, dtype=statistics_dtype(self.compute_dtype))
                      for shape in self.compute_output_shape(inputs.shape))
 
     def compute_output_shape(self, input_shape):
