@@ -4,8 +4,9 @@ Every app (`train.py`, `translate.py`, `export.py`, `evaluate.py`) starts throug
 it quiets TensorFlow's known harmless log lines, parses the flags (a bad flag, a
 missing `--config` file or an unknown config key is one line), rejects positional
 arguments, and turns a `UserError` (a bad flag, config value, path or input: the
-message says what to change) into one line and exit code 2. Any other exception is an
-internal error and keeps its traceback.
+message says what to change) into one line and exit code 2, and Ctrl-C into
+"interrupted" and exit code 130. Any other exception is an internal error and keeps its
+traceback.
 
 This module imports neither TensorFlow nor Keras, so that the checks run before either
 starts.
@@ -87,5 +88,10 @@ def run(main, quiet_logs=True):
             fail(e)
         except app.UsageError as e:
             fail(e)
+        except KeyboardInterrupt:  # Ctrl-C outside a training loop (which saves first)
+            sys.stderr.flush()
+            print(f"{os.path.basename(sys.argv[0])}: interrupted", file=sys.stderr,
+                  flush=True)
+            sys.exit(130)
 
     app.run(checked_main, flags_parser=_parse_flags)

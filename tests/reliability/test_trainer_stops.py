@@ -42,7 +42,7 @@ def test_a_checkpoint_that_cannot_be_written_is_one_clear_error(tmp_path):
     assert f"({tmp_path}/checkpoints/ckpt-2) is intact" in message
     restored = Trainer(tiny_config(), str(tmp_path / "x"),
                        tf.distribute.OneDeviceStrategy("/cpu:0"))
-    restored.checkpoint.read(str(tmp_path / "checkpoints" / "ckpt-2")
+    restored.checkpoint.restore(str(tmp_path / "checkpoints" / "ckpt-2")
                              ).assert_existing_objects_matched()
     assert int(restored.step.numpy()) == 2
 

@@ -116,3 +116,23 @@ def test_evaluate_user_errors(tmp_path):
                       "--kid_subset_size=1 must be an integer >= 2")
     assert_user_error(run("evaluate.py"), "exactly one of --workdir")
     assert_user_error(run("evaluate.py", f"--workdir={tmp_path}"), "config.json")
+
+
+def test_internal_errors_keep_their_traceback_and_ctrl_c_is_one_line():
+    """Only user errors are shortened: anything else is a bug to report, with its
+    traceback (run through the same wrapper as the apps)."""
+    import subprocess
+    import sys
+
+    from apps import ROOT
+    script = ("import os; from ugatit_tf import app_errors\n"
+              "def main(argv):\n"
+              "    raise {}\n"
+              "app_errors.run(main)\n")
+    for error, code, expected in (("KeyError('internal')", 1, "KeyError: 'internal'"),
+                                  ("KeyboardInterrupt", 130, ": interrupted")):
+        result = subprocess.run([sys.executable, "-c", script.format(error)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == code, result.stderr
+        assert expected in result.stderr
+        assert ("Traceback" in result.stderr) == (code == 1)
