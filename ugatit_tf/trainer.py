@@ -243,7 +243,7 @@ class Trainer:
 
     def _agree_to_stop(self, requested):
         """Whether to stop now: with several replicas, every worker stops at the same
-        step when any of them was asked to (a MAX over the replicas)."""
+        step when any of them was asked to (the requests summed over the replicas)."""
         if self.strategy.num_replicas_in_sync == 1:
             return bool(requested)
         if self._any_replica is None:
@@ -295,11 +295,11 @@ class Trainer:
         end = train.iterations if num_steps is None else min(train.iterations,
                                                              step + num_steps)
         saved_step = step
-        if step < end:
-            self.prepare()
         stop = stop_signals.StopOnSignal()
         try:
-            with stop:
+            with stop:  # from here a signal stops at the end of a loop, with a save
+                if step < end:
+                    self.prepare()
                 while step < end:
                     n = min(self.steps_per_loop, end - step, _to_next(step, train.save_freq))
                     metrics, finite = self._loop(self._data_iterator(), tf.constant(n))

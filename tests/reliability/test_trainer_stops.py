@@ -55,7 +55,7 @@ def test_steps_per_loop_0_is_refused():
 
 @pytest.mark.slow
 def test_all_replicas_stop_together_on_a_signal(tmp_path):
-    """Two replicas agree on the stop request (MAX over replicas) and stop at the step
+    """Two replicas agree on the stop request (summed over the replicas) and stop at the step
     where it came, with a checkpoint; the process's SIGTERM handler is restored."""
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     config = tiny_config()
