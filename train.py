@@ -13,6 +13,7 @@ Bad flags and config values are reported in one line (exit code 2) before Tensor
 starts and before anything is written.
 """
 
+import errno
 import json
 import os
 import sys
@@ -172,6 +173,11 @@ def train(config, workdir):
         logging.warning("Stopped at step %d; run the same command to resume.",
                         int(trainer.step.numpy()))
         sys.exit(130)
+    except OSError as e:  # samples or logs on a full or read-only disk
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+            raise
+        raise UserError(f"cannot write to {workdir}: {e.strerror} ({e.filename}); the last "
+                        f"checkpoint {trainer.manager.latest_checkpoint} is intact") from None
     finally:
         trainer.close()
     if trainer.stop_signal:
