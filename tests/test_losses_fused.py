@@ -8,6 +8,7 @@ from golden import Golden, golden_files
 from test_trainer import tiny_config
 
 from ugatit_tf import losses
+from ugatit_tf.tasks.ugatit import UGATITTask
 from ugatit_tf.trainer import Trainer
 
 FILES = golden_files()
@@ -75,7 +76,7 @@ def test_fused_losses_equal_reference_on_golden_files(path):
 
 def reference_step(trainer, real_a, real_b):
     """The trainer's step as PT's loop writes it, from the reference objectives."""
-    nets, weights = trainer.nets, trainer.loss_weights
+    nets, weights = trainer.task.nets, trainer.task.loss_weights
     with tf.GradientTape() as tape:
         d_total, _ = losses.discriminator_objective(nets, real_a, real_b, weights)
     trainer.disc_optimizer.apply(tape.gradient(d_total, trainer.disc_variables),
@@ -92,13 +93,13 @@ def reference_step(trainer, real_a, real_b):
 def test_trainer_step_equals_reference_step(tmp_path, monkeypatch, batched, light):
     """Light unbatched: bitwise equal. Batched (what light models use) and full (whose
     MLP kernel gradient is one stacked product): float rounding."""
-    monkeypatch.setattr(Trainer, "_batch_translations", property(lambda self: batched))
+    monkeypatch.setattr(UGATITTask, "batch_translations", property(lambda self: batched))
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
     config = tiny_config()
     config.model.light = light
     fused = Trainer(config, str(tmp_path / "f"), strategy)
     reference = Trainer(config, str(tmp_path / "r"), strategy)
-    assert fused._stack_mlp_gradients == (not light)
+    assert fused.task.stack_mlp_gradients == (not light)
     exact = light and not batched
     check = (np.testing.assert_array_equal if exact else
              lambda a, b, msg="": np.testing.assert_allclose(a, b, rtol=1e-5, err_msg=msg))

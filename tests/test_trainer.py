@@ -104,7 +104,7 @@ def test_nan_loss_stops_and_keeps_last_checkpoint(tmp_path):
     trainer = Trainer(config, str(tmp_path), one_device(), steps_per_loop=2)
     trainer.train(num_steps=4)
     good = trainer.manager.latest_checkpoint
-    kernel = trainer.nets.gen_a2b.get_layer("head_conv").kernel
+    kernel = trainer.nets["genA2B"].get_layer("head_conv").kernel
     kernel.assign(np.full(kernel.shape, np.nan, np.float32))
     with pytest.raises(NonFiniteLossError, match="NaN or Inf"):
         trainer.train()

@@ -1,10 +1,10 @@
-"""The U-GAT-IT training loop: a compiled multi-step loop under tf.distribute.
+"""The training loop of every task: a compiled multi-step loop under tf.distribute.
 
-One iteration is PT's: a discriminator update on (A, B) with the fakes held constant,
-then a generator update on the same batch; rho is clipped by its constraint inside the
-generator optimizer's update. Several iterations run inside one `tf.function` call
-(`steps_per_loop`), so the host is not involved per step; logging, samples,
-checkpoints and the NaN guard run eagerly between loops.
+The task (`ugatit_tf.tasks`) owns the networks and one official training iteration;
+the trainer owns the strategy, the optimizers, the step counter, checkpoints and the
+loop. Several iterations run inside one `tf.function` call (`steps_per_loop`), so the
+host is not involved per step; logging, samples, checkpoints and the NaN guard run
+eagerly between loops.
 """
 
 import math
@@ -17,12 +17,9 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from ugatit_tf import checkpoints, data, losses, runtime, stop_signals, visualization
+from ugatit_tf import checkpoints, data, runtime, stop_signals, tasks, visualization
 from ugatit_tf.app_errors import UserError
-from ugatit_tf.gradients import stacked_dense_gradients
 from ugatit_tf.layers.precision import statistics_dtype
-from ugatit_tf.optimizers import TorchAdam
-from ugatit_tf.schedules import HalfConstantLinearDecay
 
 
 class NonFiniteLossError(RuntimeError):
@@ -35,10 +32,11 @@ class CheckpointWriteError(UserError):
 
 
 class Trainer:
-    """Owns the networks, optimizers, checkpoints and logs of one training run.
+    """Owns the task, optimizers, checkpoints and logs of one training run.
 
     Args:
-        config: the resolved ml_collections config (see configs/default.py).
+        config: the resolved ml_collections config (`config.task` names the task,
+            "ugatit" when absent; see configs/).
         workdir: where config.json, checkpoints/, samples/ and tensorboard/ go.
         strategy: a tf.distribute strategy (see `ugatit_tf.distribution`).
         steps_per_loop: iterations per compiled call.
@@ -58,26 +56,29 @@ class Trainer:
         self._any_replica = None  # the stop agreement over replicas (_agree_to_stop)
         self.is_chief = is_chief
         train = config.train
-        self.loss_weights = losses.LossWeights(
-            config.loss.adversarial, config.loss.cycle, config.loss.identity, config.loss.cam)
-
         keras.utils.set_random_seed(train.seed)  # the same initial weights every run
         with strategy.scope():
-            self.nets = checkpoints.networks_from_config(config.model)
-            self.gen_variables = [v for n in self.nets.generators for v in n.trainable_variables]
-            self.disc_variables = [v for n in self.nets.discriminators
+            self.task = tasks.get_task(config)
+            self.nets = self.task.networks
+            self.gen_variables = [v for n in self.task.generator_networks
+                                  for v in n.trainable_variables]
+            self.disc_variables = [v for n in self.task.discriminator_networks
                                    for v in n.trainable_variables]
-            self.gen_optimizer = self._optimizer(train)
-            self.disc_optimizer = self._optimizer(train)
+            self.optimizers = {k: _loss_scaled(o)
+                               for k, o in self.task.make_optimizers().items()}
+            self.gen_optimizer = self.optimizers["generator"]
+            self.disc_optimizer = self.optimizers["discriminator"]
             self.gen_optimizer.build(self.gen_variables)
             self.disc_optimizer.build(self.disc_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step",
                                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
 
         self._iterator = None  # made at the first train() call, at the resumed step
+        # The optimizers keep the names they had before tasks existed, so that older
+        # work dirs restore.
         self.checkpoint = checkpoints.make_checkpoint(
             self.nets, step=self.step, gen_optimizer=self.gen_optimizer,
-            disc_optimizer=self.disc_optimizer)
+            disc_optimizer=self.disc_optimizer, **self.task.checkpoint_state())
         directory = checkpoints.checkpoint_dir(workdir)
         if not is_chief:  # other workers write to a scratch copy
             directory = os.path.join(workdir, "tmp_worker", str(strategy.cluster_resolver
@@ -94,85 +95,27 @@ class Trainer:
         return tf.train.CheckpointManager(self.checkpoint, self._checkpoint_dir,
                                           max_to_keep=self.config.train.keep_checkpoints)
 
-    def _optimizer(self, train):
-        schedule = HalfConstantLinearDecay(train.learning_rate, train.iterations,
-                                           train.decay_flag)
-        optimizer = TorchAdam(schedule, beta_1=train.beta_1, beta_2=train.beta_2,
-                              coupled_weight_decay=train.weight_decay)
-        if keras.mixed_precision.global_policy().name == "mixed_float16":
-            # The CAM term makes the G loss ~1e3 at the start: begin with a small scale.
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer, initial_scale=16.0)
-        return optimizer
-
     # ---- compiled part -------------------------------------------------------------
 
     def _replica_step(self, real_a, real_b):
-        """PT's iteration: a D update with the fakes held constant, then a G update on
-        the same batch with the updated D.
-
-        The generators are not updated in between, so the fakes of the D update are
-        the G update's: the six generator calls run once, first, under the G tape
-        (PT runs two of them twice), the D update runs with that tape paused, and the
-        D calls of the G loss follow it. Same losses and gradients as the reference
-        objectives in that order (tests/test_losses_fused.py).
-        """
-        nets, weights = self.nets, self.loss_weights
+        """The task's iteration on this replica's batch; returns its losses scaled by
+        the replica's share of the global batch (so that their sum is the mean)."""
         scale = 1.0 / self.strategy.num_replicas_in_sync
-
-        with tf.GradientTape() as gen_tape:
-            translations = losses.generator_translations(
-                nets, real_a, real_b, batched=self._batch_translations,
-                mlp_io=self._stack_mlp_gradients)
-            with gen_tape.stop_recording():
-                d_total, d_terms, d_grads = self._disc_gradients(
-                    real_a, real_b, translations["b2a"][0], translations["a2b"][0], scale)
-                self.disc_optimizer.apply(d_grads, self.disc_variables)
-            g_total, g_terms = losses.generator_objective_on_translations(
-                nets, real_a, real_b, translations, weights)
-            g_loss = self.gen_optimizer.scale_loss(g_total * scale)
-        if self._stack_mlp_gradients:
-            grads = stacked_dense_gradients(gen_tape, g_loss, self.gen_variables,
-                                            translations["mlp_io"])
-        else:
-            grads = gen_tape.gradient(g_loss, self.gen_variables)
-        self.gen_optimizer.apply(grads, self.gen_variables)
-
+        metrics = self.task.train_step(real_a, real_b, self.optimizers, loss_scale=scale)
         self.step.assign_add(1)
-        metrics = {"D_loss": d_total, "G_loss": g_total, **d_terms, **g_terms}
-        return {k: tf.cast(v, self.metric_dtype) * scale for k, v in metrics.items()}
+        return {k: tf.cast(metrics[k], self.metric_dtype) * scale
+                for k in self.task.metric_names}
 
     @property
     def metric_dtype(self):
         """Losses are reported in float32, or float64 under the float64 policy."""
-        return statistics_dtype(self.nets.gen_a2b.compute_dtype)
-
-    @property
-    def _batch_translations(self):
-        """Batch each generator's translation and identity calls: light models only
-        (see `losses.generator_translations` and tests/test_losses_fused.py)."""
-        return bool(self.nets.gen_a2b.light)
-
-    @property
-    def _stack_mlp_gradients(self):
-        """Full models: the first MLP kernel's gradient as one product of the three
-        calls' inputs and output gradients (see `stacked_dense_gradients`), not three
-        kernel-sized ones (1 GiB each at 256 px)."""
-        return not self.nets.gen_a2b.light
-
-    def _disc_gradients(self, real_a, real_b, fake_a, fake_b, scale):
-        """The D loss on given fakes (held constant), its terms and D's gradients."""
-        with tf.GradientTape() as tape:
-            d_total, d_terms = losses.discriminator_objective_on_fakes(
-                self.nets, real_a, real_b, fake_a, fake_b, self.loss_weights)
-            d_loss = self.disc_optimizer.scale_loss(d_total * scale)
-        return d_total, d_terms, tape.gradient(d_loss, self.disc_variables)
+        return statistics_dtype(self.task.generator_networks[0].compute_dtype)
 
     def _train_loop(self, iterator, num_steps):
         """Runs `num_steps` iterations; returns the last step's losses and whether every
         step's losses were finite."""
         all_finite = tf.constant(True)
-        names = ("D_loss", "G_loss", *losses.DISCRIMINATOR_TERMS, *losses.GENERATOR_TERMS)
-        metrics = {k: tf.zeros((), self.metric_dtype) for k in names}
+        metrics = {k: tf.zeros((), self.metric_dtype) for k in self.task.metric_names}
         for _ in tf.range(num_steps):
             real_a, real_b = next(iterator)
             per_replica = self.strategy.run(self._step, args=(real_a, real_b))
@@ -256,11 +199,9 @@ class Trainer:
     def learning_rate(self):
         return float(self.gen_optimizer.learning_rate)
 
-    def rho_statistics(self):
-        rhos = [v.numpy() for v in self.gen_variables if v.path.endswith("/rho")]
-        rhos = np.concatenate(rhos) if rhos else np.zeros(1)
-        return {"rho/mean": float(rhos.mean()), "rho/min": float(rhos.min()),
-                "rho/max": float(rhos.max())}
+    def statistics(self):
+        """The task's logged statistics (U-GAT-IT: rho's mean, min and max)."""
+        return self.task.statistics()
 
     def _data_iterator(self):
         """The distributed batches, continuing the stream at the current step: the
@@ -332,6 +273,13 @@ class Trainer:
         return step
 
 
+def _loss_scaled(optimizer):
+    if keras.mixed_precision.global_policy().name == "mixed_float16":
+        # The U-GAT-IT CAM term makes the G loss ~1e3 at the start: a small first scale.
+        return keras.optimizers.LossScaleOptimizer(optimizer, initial_scale=16.0)
+    return optimizer
+
+
 def _to_next(step, every):
     return every - step % every
 
@@ -376,7 +324,7 @@ class TrainingLogger:
                 for k, v in metrics.items():
                     tf.summary.scalar(f"loss/{k}", v)
                 tf.summary.scalar("learning_rate", self.trainer.learning_rate())
-                for k, v in self.trainer.rho_statistics().items():
+                for k, v in self.trainer.statistics().items():
                     tf.summary.scalar(k, v)
                 if rate is not None:
                     tf.summary.scalar("iterations_per_second", rate)
@@ -384,9 +332,9 @@ class TrainingLogger:
             self.write_samples(step)
 
     def write_samples(self, step):
-        nets = self.trainer.nets
-        a2b = visualization.translation_strip(self.eval_a, nets.gen_a2b, nets.gen_b2a)
-        b2a = visualization.translation_strip(self.eval_b, nets.gen_b2a, nets.gen_a2b)
+        task = self.trainer.task
+        a2b = visualization.grid(task.sample_rows("a2b", self.eval_a))
+        b2a = visualization.grid(task.sample_rows("b2a", self.eval_b))
         visualization.save_png(a2b, os.path.join(self.samples_dir, f"A2B_{step:07d}.png"))
         visualization.save_png(b2a, os.path.join(self.samples_dir, f"B2A_{step:07d}.png"))
         with self.writer.as_default(step=step):

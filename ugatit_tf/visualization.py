@@ -1,4 +1,4 @@
-"""Sample images as the official code draws them: rows of images and CAM heatmaps."""
+"""Sample grids: rows of images (and CAM heatmaps) as the official code draws them."""
 
 import numpy as np
 from PIL import Image
@@ -49,6 +49,15 @@ def translation_strip(real, gen_ab, gen_ba):
                  heatmap_image(cycle_heat[i], size), to_uint8(cycle[i])]
         columns.append(np.concatenate(tiles, axis=0))
     return np.concatenate(columns, axis=1)
+
+
+def grid(rows):
+    """A sample grid from a task's `sample_rows`: a list of `[N, H, W, 3]` arrays in
+    [0, 1] -> uint8 `[len(rows) * H, N * W, 3]`, one column per image."""
+    stacked = np.stack([np.asarray(r, np.float32) for r in rows])  # [R, N, H, W, 3]
+    r, n, h, w, c = stacked.shape
+    pixels = np.clip(np.round(stacked * 255.0), 0, 255).astype(np.uint8)
+    return pixels.transpose(0, 2, 1, 3, 4).reshape(r * h, n * w, c)
 
 
 def save_png(array, path):
