@@ -135,10 +135,24 @@ def check_tf_function(layer, inputs, caller, expected):
                                        err_msg=f"tf.function training state {e.path}")
 
 
-def check_mirrored_strategy(layer, inputs, caller):
+def mirrored_strategy():
+    """A MirroredStrategy over the two logical CPUs of conftest.py, with collective keys
+    of its own.
+
+    Every MirroredStrategy numbers its collectives from the same group and instance keys,
+    and the process-wide collective executor remembers each key's op: a second strategy
+    whose first collective differs (an all-gather where the first strategy all-reduced)
+    fails with "Collective instance 100 expected type ...". TF's own tests move the key
+    base per strategy (`strategy_combinations.py`); so does this helper.
+    """
     devices = [d.name for d in tf.config.list_logical_devices("CPU")[:2]]
     assert len(devices) == 2, "conftest.py should split the CPU into 2 logical devices"
-    strategy = tf.distribute.MirroredStrategy(devices)
+    tf.distribute.MirroredStrategy._collective_key_base += 100_000
+    return tf.distribute.MirroredStrategy(devices)
+
+
+def check_mirrored_strategy(layer, inputs, caller):
+    strategy = mirrored_strategy()
     modes = (False, True) if caller.takes_training else (False,)
     for training in modes:
         reference = clone_layer(layer, inputs, caller)

@@ -166,21 +166,29 @@ def export_state_dict(net):
             for key, (variable, transform) in name_map(net).items()}
 
 
-def load_state_dict(net, state_dict, net_name="network"):
+def load_state_dict(net, state_dict, net_name="network", entries=None,
+                    hint="light/full mode, num_res_blocks and the discriminator's num_layers",
+                    shape_hint=None):
     """Assigns a PT state_dict (name -> array or tensor) to a built Keras network.
+
+    Args:
+        entries: `{PT key: (variable, transform)}`; default this module's `name_map(net)`
+            (other families pass their own, e.g. `convert.cyclegan.name_map(net)`).
+        hint: the settings a key mismatch points to.
+        shape_hint: the sentence a shape mismatch ends with (default U-GAT-IT's).
 
     Raises:
         ValueError: on a missing or unexpected key, or a shape that does not match (the
             message names the key and the likely cause).
     """
-    entries = name_map(net)
+    entries = name_map(net) if entries is None else entries
     missing = sorted(set(entries) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(entries))
     if missing or unexpected:
         raise ValueError(
             f"{net_name}: the PyTorch state_dict does not match this architecture "
             f"(missing keys: {missing[:5]}, unexpected keys: {unexpected[:5]}). Check "
-            f"light/full mode, num_res_blocks and the discriminator's num_layers.")
+            f"{hint}.")
     values = []  # all converted and checked before any is assigned
     for key, (variable, transform) in entries.items():
         raw = _to_numpy(state_dict[key])
@@ -192,9 +200,9 @@ def load_state_dict(net, state_dict, net_name="network"):
             raise ValueError(
                 f"{net_name}: '{key}' has shape {tuple(raw.shape)}, which does not convert "
                 f"to the shape {tuple(variable.shape)} of the Keras variable "
-                f"'{variable.path}'. Were the PT weights trained with another ch "
-                f"(base_filters) or img_size, or in "
-                f"{'full' if getattr(net, 'light', False) else 'light'} mode?")
+                f"'{variable.path}'. " + (shape_hint or
+                f"Were the PT weights trained with another ch (base_filters) or img_size, "
+                f"or in {'full' if getattr(net, 'light', False) else 'light'} mode?"))
         values.append((variable, value))
     for variable, value in values:
         variable.assign(value.astype(variable.dtype))

@@ -1,0 +1,103 @@
+"""Imports (and exports) weights of the official PyTorch CycleGAN
+(junyanz/pytorch-CycleGAN-and-pix2pix) with `convert.pytorch`'s layout transforms.
+
+`G_*` and `D_*` are `nn.Sequential`s called `model`; their keys are indexed by position
+(see `generator_name_map`). Conv2d weights are [out, in, kh, kw] and ConvTranspose2d
+weights [in, out, kh, kw]: the same (2, 3, 1, 0) transpose gives Keras' Conv2D kernel
+[kh, kw, in, out] and Conv2DTranspose kernel [kh, kw, out, in], so both use
+`pytorch.conv_kernel`. The state_dicts hold nothing else: the instance norms are
+non-affine and keep no running statistics.
+"""
+
+import numpy as np
+
+from ugatit_tf.convert import pytorch
+from ugatit_tf.models.cyclegan import PatchGANDiscriminator, ResnetGenerator
+
+NETWORK_NAMES = ("G_A", "G_B", "D_A", "D_B")
+
+# Buffers that checkpoints of PyTorch < 0.4 hold for InstanceNorm2d; the official
+# `load_networks` deletes them (`__patch_instance_norm_state_dict`), and so do we.
+_STALE_NORM_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def conv_entries(prefix, conv):
+    """`{prefix}.weight` and `{prefix}.bias` of a Keras Conv2D or Conv2DTranspose."""
+    return {f"{prefix}.weight": (conv.kernel, pytorch.conv_kernel),
+            f"{prefix}.bias": (conv.bias, pytorch.identity)}
+
+
+def generator_name_map(gen):
+    """PT state_dict key -> (Keras variable, transform from PT layout) for a
+    `ResnetGenerator` with NB blocks: `model.{1,4,7}` stem and down convs,
+    `model.{10..9+NB}.conv_block.{1,5}` blocks, `model.{10+NB,13+NB}` transposed convs,
+    `model.{17+NB}` head."""
+    layer, nb = gen.get_layer, gen.num_res_blocks
+    entries = {**conv_entries("model.1", layer("stem_conv")),
+               **conv_entries("model.4", layer("down1_conv")),
+               **conv_entries("model.7", layer("down2_conv"))}
+    for i in range(nb):
+        block = layer(f"block{i + 1}")
+        entries.update(conv_entries(f"model.{10 + i}.conv_block.1", block.conv1))
+        entries.update(conv_entries(f"model.{10 + i}.conv_block.5", block.conv2))
+    entries.update(conv_entries(f"model.{10 + nb}", layer("up1_conv").conv))
+    entries.update(conv_entries(f"model.{13 + nb}", layer("up2_conv").conv))
+    entries.update(conv_entries(f"model.{17 + nb}", layer("head_conv")))
+    return entries
+
+
+def discriminator_name_map(disc):
+    """The same for a `PatchGANDiscriminator`: `model.0` first conv, then one conv every
+    3 entries (conv, IN, LeakyReLU): `model.{2,5,...}`, the head last."""
+    entries = conv_entries("model.0", disc.get_layer("conv1"))
+    for i in range(2, disc.num_layers + 2):
+        entries.update(conv_entries(f"model.{2 + 3 * (i - 2)}", disc.get_layer(f"conv{i}")))
+    entries.update(conv_entries(f"model.{2 + 3 * disc.num_layers}", disc.get_layer("head")))
+    return entries
+
+
+def name_map(net):
+    if isinstance(net, ResnetGenerator):
+        return generator_name_map(net)
+    if isinstance(net, PatchGANDiscriminator):
+        return discriminator_name_map(net)
+    raise TypeError(f"Not a CycleGAN network: {type(net).__name__}.")
+
+
+def export_state_dict(net):
+    """A built network's weights as a PT `state_dict` of numpy arrays."""
+    return {key: transform.inverse(np.asarray(variable.numpy()))
+            for key, (variable, transform) in name_map(net).items()}
+
+
+def load_state_dict(net, state_dict, net_name="network"):
+    """Assigns a PT state_dict (name -> array or tensor) to a built network; a
+    ValueError names a missing, unexpected or misshapen key."""
+    entries = name_map(net)
+    state_dict = {k: v for k, v in state_dict.items()
+                  if k in entries or not k.endswith(_STALE_NORM_BUFFERS)}
+    pytorch.load_state_dict(
+        net, state_dict, net_name, entries=entries,
+        hint="num_res_blocks (n_blocks) and the discriminator's num_layers (n_layers_D)",
+        shape_hint="Were the PT weights trained with another ngf/ndf (base_filters)?")
+
+
+def load_networks(networks, state_dicts):
+    """Fills `{official name: network}` (`G_A`, ...) from `{official name: state_dict}`."""
+    for name, net in networks.items():
+        if name not in state_dicts:
+            raise ValueError(f"No '{name}' state_dict; got {sorted(state_dicts)}. "
+                             f"Expected {list(NETWORK_NAMES)}.")
+        load_state_dict(net, state_dicts[name], net_name=name)
+
+
+def load_official_checkpoints(networks, paths):
+    """Loads the official `latest_net_G_A.pth`-style files, `{official name: path}`
+    (needs torch)."""
+    try:
+        import torch
+    except ImportError as e:
+        raise ImportError("Reading a .pth file needs PyTorch (`pip install torch`); or pass "
+                          "the state_dicts as numpy arrays to `load_networks`.") from e
+    load_networks(networks, {name: torch.load(path, map_location="cpu", weights_only=True)
+                             for name, path in paths.items()})
