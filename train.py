@@ -76,9 +76,8 @@ def default_workdir(config):
 
 def validate(config, workdir):
     """The up-front checks: every config value and flag, before TensorFlow starts."""
-    from configs import default
-
-    config_validation.check_config(config, reference=default.get_config())
+    task = config.get("task", "ugatit")
+    config_validation.check_config(config, config_validation.reference_config(task))
     v = config_validation
     v.check_flag("steps_per_loop", _STEPS_PER_LOOP.value, v.at_least(1))
     v.check_flag("inter_op_threads", _INTER_OP_THREADS.value, v.at_least(0))

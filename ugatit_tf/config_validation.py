@@ -1,8 +1,9 @@
 """The apps' up-front checks of config values and flags, before TensorFlow starts.
 
 `check_config` checks every value of a training config against its allowed range and
-every key against a reference config (the defaults, `configs/default.py`), and raises
-one `UserError` naming each bad value. `check_flag` does the same for one flag. Both run
+every key against a reference config (the task's defaults: `configs/default.py` for
+U-GAT-IT, `configs/<task>/default.py` for the others), and raises one `UserError`
+naming each bad value. `check_flag` does the same for one flag. Both run
 before TensorFlow is imported and before anything is written to a work dir.
 """
 
@@ -70,7 +71,10 @@ def image_size(value):
 
 
 RULES = {
+    "task": non_empty_string,
     "model.base_filters": at_least(1),
+    "model.disc_base_filters": at_least(1),
+    "model.disc_layers": at_least(1),
     "model.num_res_blocks": at_least(1),
     "model.image_size": image_size,
     "model.light": boolean,
@@ -89,7 +93,12 @@ RULES = {
     "loss.cycle": non_negative_number,
     "loss.identity": non_negative_number,
     "loss.cam": non_negative_number,
+    "loss.cycle_a": non_negative_number,
+    "loss.cycle_b": non_negative_number,
+    "loss.pool_size": at_least(0),
     "train.iterations": at_least(1),
+    "train.constant_iterations": at_least(0),
+    "train.decay_iterations": at_least(0),
     "train.learning_rate": positive_number,
     "train.beta_1": unit_interval_open,
     "train.beta_2": unit_interval_open,
@@ -101,6 +110,23 @@ RULES = {
     "train.keep_checkpoints": at_least(1),
     "train.seed": at_least(0),
 }
+
+
+def reference_file(task):
+    """The config file holding the defaults (and so the keys) of `task`'s configs."""
+    return "configs/default.py" if task == "ugatit" else f"configs/{task}/default.py"
+
+
+def reference_config(task):
+    """The defaults of `task` (`reference_file`), or a UserError for an unknown task."""
+    import importlib
+
+    module = "configs.default" if task == "ugatit" else f"configs.{task}.default"
+    try:
+        return importlib.import_module(module).get_config()
+    except ModuleNotFoundError:
+        raise UserError(f"config.task={task!r} is not a known task: there is no "
+                        f"{reference_file(task)}") from None
 
 
 def discriminator_min_size(num_layers):
@@ -136,8 +162,8 @@ def config_problems(config, reference=None):
     if reference is not None:
         known = set(flatten(reference))
         for key in sorted(set(values) - known):
-            problems.append(f"unknown key config.{key} (known keys: those of "
-                            f"configs/default.py)")
+            problems.append(f"unknown key config.{key} (the known keys are those of "
+                            f"{reference_file(config.get('task', 'ugatit'))})")
     for key, rule in RULES.items():
         if key not in values:
             continue

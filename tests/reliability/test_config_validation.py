@@ -4,15 +4,23 @@ import pytest
 import tensorflow as tf
 
 from configs import default, demo, light
+from configs.cyclegan import default as cyclegan_default
+from configs.cyclegan import demo as cyclegan_demo
 from ugatit_tf import config_validation
 from ugatit_tf.app_errors import UserError
 from ugatit_tf.models import UGATITDiscriminator, UGATITGenerator
 
 
-@pytest.mark.parametrize("preset", [default, demo, light])
+@pytest.mark.parametrize("preset", [default, demo, light, cyclegan_default, cyclegan_demo])
 def test_presets_are_valid(preset):
-    assert config_validation.config_problems(preset.get_config(),
-                                             default.get_config()) == []
+    config = preset.get_config()
+    reference = config_validation.reference_config(config.get("task", "ugatit"))
+    assert config_validation.config_problems(config, reference) == []
+
+
+def test_unknown_task():
+    with pytest.raises(UserError, match="config.task='pix2pix' is not a known task"):
+        config_validation.reference_config("pix2pix")
 
 
 @pytest.mark.parametrize("key, value", [
@@ -35,7 +43,8 @@ def test_each_bad_value_is_named(key, value):
 def test_unknown_key_in_a_config_file():
     config = demo.get_config()
     config.train.lerning_rate = 1.0
-    with pytest.raises(UserError, match="unknown key config.train.lerning_rate"):
+    with pytest.raises(UserError, match="unknown key config.train.lerning_rate .*"
+                                        "configs/default.py"):
         config_validation.check_config(config, reference=default.get_config())
 
 
