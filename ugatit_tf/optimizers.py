@@ -41,22 +41,30 @@ class TorchAdam(keras.optimizers.Adam):
             with tf.control_dependencies([gradient]):
                 weights = tf.convert_to_tensor(variable)
             gradient = gradient + self.coupled_weight_decay * weights
-        step = tf.cast(self.iterations + 1, dtype)
+        # The bias corrections run in float64 (from the betas as the kernel sees them, in
+        # the variable's dtype) and are folded into lr and epsilon; the kernel gets beta
+        # powers of 0, so its own correction is 1. In float32, 1 - beta_2^t loses
+        # 3e-5 to cancellation (PT computes it in Python floats), which moved the
+        # second Adam step by ~2e-6 (tests/tasks/test_attention_gan_task.py).
         # tf.constant, not tf.cast: a cast goes through float32 (0.999 -> 0.99900001).
         beta_1, beta_2 = tf.constant(self.beta_1, dtype), tf.constant(self.beta_2, dtype)
-        beta_1_power = tf.pow(beta_1, step)
-        beta_2_power = tf.pow(beta_2, step)
+        wide = tf.float64
+        step = tf.cast(self.iterations + 1, wide)
+        correction_1 = 1.0 - tf.pow(tf.cast(beta_1, wide), step)
+        root_correction_2 = tf.sqrt(1.0 - tf.pow(tf.cast(beta_2, wide), step))
+        lr = tf.cast(learning_rate, wide) * root_correction_2 / correction_1
+        zero = tf.zeros((), dtype)
         index = self._get_variable_index(variable)
         tf.raw_ops.ResourceApplyAdam(
             var=variable.handle,
             m=self._momentums[index].handle,
             v=self._velocities[index].handle,
-            beta1_power=beta_1_power,
-            beta2_power=beta_2_power,
-            lr=tf.cast(learning_rate, dtype),
+            beta1_power=zero,
+            beta2_power=zero,
+            lr=tf.cast(lr, dtype),
             beta1=beta_1,
             beta2=beta_2,
-            epsilon=self.epsilon * tf.sqrt(1.0 - beta_2_power),
+            epsilon=tf.cast(self.epsilon * root_correction_2, dtype),
             grad=gradient,
             use_locking=False)
 

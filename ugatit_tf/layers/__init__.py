@@ -1,17 +1,20 @@
 """Custom Keras layers of U-GAT-IT."""
 
 from ugatit_tf.layers.activations import LeakyReLU
+from ugatit_tf.layers.batch_norm import BatchNorm
 from ugatit_tf.layers.cam_attention import CAMAttention
 from ugatit_tf.layers.constraints import ClipValue
 from ugatit_tf.layers.cyclegan_blocks import CycleGANResnetBlock, TorchConvTranspose2D
 from ugatit_tf.layers.normalization import LIN, AdaLIN, InstanceNorm
 from ugatit_tf.layers.padding import ReflectionPad2D
+from ugatit_tf.layers.pixel_shuffle import PixelShuffle
 from ugatit_tf.layers.resnet_blocks import ResnetAdaLINBlock, ResnetBlock
 from ugatit_tf.layers.spectral_norm import SpectralNormConv2D, SpectralNormDense, UnitNormal
 from ugatit_tf.layers.upsampling import UpsampleConv2D
 
 __all__ = [
-    "AdaLIN", "CAMAttention", "ClipValue", "CycleGANResnetBlock", "InstanceNorm", "LeakyReLU",
-    "LIN", "ReflectionPad2D", "ResnetAdaLINBlock", "ResnetBlock", "SpectralNormConv2D",
-    "SpectralNormDense", "TorchConvTranspose2D", "UnitNormal", "UpsampleConv2D",
+    "AdaLIN", "BatchNorm", "CAMAttention", "ClipValue", "CycleGANResnetBlock", "InstanceNorm",
+    "LIN", "LeakyReLU", "PixelShuffle", "ReflectionPad2D", "ResnetAdaLINBlock", "ResnetBlock",
+    "SpectralNormConv2D", "SpectralNormDense", "TorchConvTranspose2D", "UnitNormal",
+    "UpsampleConv2D",
 ]
