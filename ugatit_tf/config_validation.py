@@ -118,15 +118,24 @@ def reference_file(task):
 
 
 def reference_config(task):
-    """The defaults of `task` (`reference_file`), or a UserError for an unknown task."""
+    """The defaults of `task` (`reference_file`), or None when the task has none (its
+    presets differ in their keys, as AttentionGAN's two schemes: no unknown-key check).
+
+    Raises:
+        UserError: `task` is not one of `ugatit_tf.tasks.TASKS`.
+    """
     import importlib
 
+    from ugatit_tf.tasks import TASKS  # the registry only: no TensorFlow import
+
+    if task not in TASKS:
+        raise UserError(f"config.task={task!r} is not a known task: choose from "
+                        f"{', '.join(sorted(TASKS))}")
     module = "configs.default" if task == "ugatit" else f"configs.{task}.default"
     try:
         return importlib.import_module(module).get_config()
     except ModuleNotFoundError:
-        raise UserError(f"config.task={task!r} is not a known task: there is no "
-                        f"{reference_file(task)}") from None
+        return None
 
 
 def discriminator_min_size(num_layers):

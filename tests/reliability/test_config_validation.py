@@ -4,6 +4,8 @@ import pytest
 import tensorflow as tf
 
 from configs import default, demo, light
+from configs.attention_gan import demo as attention_gan_demo
+from configs.attention_gan import scheme1, scheme2
 from configs.cyclegan import default as cyclegan_default
 from configs.cyclegan import demo as cyclegan_demo
 from ugatit_tf import config_validation
@@ -11,7 +13,8 @@ from ugatit_tf.app_errors import UserError
 from ugatit_tf.models import UGATITDiscriminator, UGATITGenerator
 
 
-@pytest.mark.parametrize("preset", [default, demo, light, cyclegan_default, cyclegan_demo])
+@pytest.mark.parametrize("preset", [default, demo, light, cyclegan_default, cyclegan_demo,
+                                    attention_gan_demo, scheme1, scheme2])
 def test_presets_are_valid(preset):
     config = preset.get_config()
     reference = config_validation.reference_config(config.get("task", "ugatit"))
@@ -19,7 +22,8 @@ def test_presets_are_valid(preset):
 
 
 def test_unknown_task():
-    with pytest.raises(UserError, match="config.task='pix2pix' is not a known task"):
+    with pytest.raises(UserError, match="config.task='pix2pix' is not a known task: "
+                                        "choose from attention_gan, cyclegan, ugatit"):
         config_validation.reference_config("pix2pix")
 
 
