@@ -30,13 +30,15 @@ def translation_strip(real, gen_ab, gen_ba):
 
     Rows: real, heatmap of G_BA(real), identity G_BA(real), heatmap of G_AB(real),
     the translation G_AB(real), heatmap of G_BA(fake), the cycle G_BA(G_AB(real)).
+    A generator without CAM (heatmap None) has no heatmap rows: 4 tiles when neither
+    has one.
 
     Args:
         real: `[N, H, W, 3]` in [-1, 1].
         gen_ab, gen_ba: generators returning `(image, cam_logit, heatmap)`.
 
     Returns:
-        uint8 `[7 * H, N * W, 3]`, one column per image.
+        uint8 `[T * H, N * W, 3]`, one column of T tiles per image.
     """
     identity, _, identity_heat = gen_ba(real)
     fake, _, fake_heat = gen_ab(real)
@@ -44,9 +46,13 @@ def translation_strip(real, gen_ab, gen_ba):
     size = real.shape[1:3]
     columns = []
     for i in range(real.shape[0]):
-        tiles = [to_uint8(real[i]), heatmap_image(identity_heat[i], size), to_uint8(identity[i]),
-                 heatmap_image(fake_heat[i], size), to_uint8(fake[i]),
-                 heatmap_image(cycle_heat[i], size), to_uint8(cycle[i])]
+        rows = [(None, real), (identity_heat, identity), (fake_heat, fake),
+                (cycle_heat, cycle)]
+        tiles = []
+        for heat, images in rows:
+            if heat is not None:
+                tiles.append(heatmap_image(heat[i], size))
+            tiles.append(to_uint8(images[i]))
         columns.append(np.concatenate(tiles, axis=0))
     return np.concatenate(columns, axis=1)
 

@@ -151,3 +151,24 @@ def test_load_official_checkpoint_from_a_pt_file(tmp_path):
     image = np.asarray(nets.gen_a2b(golden.real_a)[0])
     want = np.transpose(golden.data["forward/genA2B/out"], (0, 2, 3, 1))
     np.testing.assert_allclose(image, want, atol=1e-4 * np.max(np.abs(want)))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(decoder_norm="layer"), r"gen: the official PyTorch U-GAT-IT has no "
+                                 r"decoder_norm='layer' \(a paper ablation\); only networks "
+                                 r"with decoder_norm='adalin' convert"),
+    (dict(use_cam=False), r"gen: .* has no use_cam=False .*with use_cam=True convert"),
+])
+def test_ablation_generators_do_not_convert(kwargs, message):
+    gen = UGATITGenerator(CH, 1, image_size=IMG, light=True, name="gen", **kwargs)
+    gen.build((None, IMG, IMG, 3))
+    for convert in (pytorch.export_state_dict, lambda net: pytorch.load_state_dict(net, {})):
+        with pytest.raises(ValueError, match=message):
+            convert(gen)
+
+
+def test_ablation_discriminators_do_not_convert():
+    disc = UGATITDiscriminator(CH, 3, use_cam=False, name="disc")
+    disc.build((None, IMG, IMG, 3))
+    with pytest.raises(ValueError, match=r"disc: .* has no use_cam=False"):
+        pytorch.export_state_dict(disc)

@@ -1,11 +1,14 @@
-"""InstanceNorm, AdaLIN and LIN: shared checks, the official formulas in numpy, rho clipping."""
+"""InstanceNorm, AdaLIN and LIN: shared checks, the official formulas in numpy, rho clipping.
+AdaIN, GroupNorm and the decoder-normalisation factory of the ablations: shared checks,
+numpy formulas, their relation to AdaLIN, group counts, bad arguments."""
 
 import keras
 import numpy as np
 import pytest
 from testing import run_layer_checks
 
-from ugatit_tf.layers import LIN, AdaLIN, ClipValue, InstanceNorm
+from ugatit_tf.layers import LIN, AdaIN, AdaLIN, ClipValue, GroupNorm, InstanceNorm
+from ugatit_tf.layers.normalization import DECODER_NORMS, decoder_normalization, group_count
 
 EPS = 1e-5
 
@@ -135,3 +138,150 @@ def test_bad_rho_init_is_rejected(cls, rho_init):
 def test_bad_clip_range_is_rejected():
     with pytest.raises(ValueError, match="min_value 1 is above max_value 0"):
         ClipValue(1, 0)
+
+
+# ---- The ablations' normalisations -------------------------------------------------------
+
+
+def numpy_group_normalize(x, groups, ddof):
+    n, h, w, c = x.shape
+    grouped = x.astype(np.float64).reshape(n, h, w, groups, c // groups)
+    return numpy_normalize(grouped, (1, 2, 4), ddof).reshape(x.shape)
+
+
+def adaptive_params(n, c, seed):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(1.0, 0.5, (n, c)).astype(np.float32),
+            rng.normal(0.0, 0.5, (n, c)).astype(np.float32))
+
+
+def test_adain_shared_checks():
+    gamma, beta = adaptive_params(2, 4, seed=4)
+    run_layer_checks(lambda **kw: AdaIN(unbiased=True, **kw), (features(), gamma, beta),
+                     float32_statistics=True)
+
+
+@pytest.mark.parametrize("affine", [False, True], ids=["plain", "affine"])
+def test_group_norm_shared_checks(affine):
+    run_layer_checks(lambda **kw: GroupNorm(2, unbiased=True, affine=affine, **kw),
+                     features(), float32_statistics=True)
+
+
+@pytest.mark.parametrize("unbiased", [False, True])
+@pytest.mark.parametrize("groups", [1, 3, 6])
+def test_group_norm_matches_numpy_formula(groups, unbiased):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 4, 5, 6)).astype(np.float32)
+    layer = GroupNorm(groups, unbiased=unbiased, affine=True)
+    layer.build(x.shape)
+    gamma = rng.normal(1.0, 0.5, 6).astype(np.float32)
+    beta = rng.normal(0.0, 0.5, 6).astype(np.float32)
+    layer.gamma.assign(gamma)
+    layer.beta.assign(beta)
+    want = numpy_group_normalize(x, groups, ddof=int(unbiased)) * gamma + beta
+    # float32 outputs of values of magnitude ~3: 1e-4 is ~100 float32 ulps of headroom.
+    np.testing.assert_allclose(np.asarray(layer(x)), want, rtol=1e-4, atol=1e-4)
+
+
+def test_adain_matches_numpy_formula():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 4, 5, 6)).astype(np.float32)
+    gamma, beta = adaptive_params(3, 6, seed=7)
+    for unbiased in (False, True):
+        want = (numpy_normalize(x, (1, 2), ddof=int(unbiased)) * gamma[:, None, None]
+                + beta[:, None, None])
+        np.testing.assert_allclose(np.asarray(AdaIN(unbiased=unbiased)(x, gamma, beta)), want,
+                                   rtol=1e-4, atol=1e-4)
+
+
+def adalin_with_rho(rho, x, gamma, beta):
+    layer = AdaLIN()
+    layer.build(x.shape)
+    layer.rho.assign(np.full(x.shape[-1], rho, np.float32))
+    return np.asarray(layer(x, gamma, beta), np.float64)
+
+
+def test_decoder_ablations_are_adalin_with_rho_at_an_end():
+    """What `decoder_normalization` promises: IN and LN are AdaLIN with rho 1 and 0 (gamma 1,
+    beta 0), AdaIN is AdaLIN with rho 1: the same (unbiased) statistics."""
+    x = features((2, 5, 6, 8), offset=0.0, seed=8)
+    gamma, beta = adaptive_params(2, 8, seed=9)
+    ones, zeros = np.ones((2, 8), np.float32), np.zeros((2, 8), np.float32)
+    make = lambda kind: decoder_normalization(kind, 8, "residual")
+    got = {kind: np.asarray(make(kind)(x)) for kind in ("instance", "layer")}
+    got["adain"] = np.asarray(make("adain")(x, gamma, beta))
+    want = {"instance": adalin_with_rho(1.0, x, ones, zeros),
+            "layer": adalin_with_rho(0.0, x, ones, zeros),
+            "adain": adalin_with_rho(1.0, x, gamma, beta)}
+    for kind in want:
+        # Two float32 computations of the same formula: a few ulps of values ~3.
+        np.testing.assert_allclose(got[kind], want[kind], rtol=1e-5, atol=1e-5, err_msg=kind)
+    # The n / (n - 1) of the variance is visible: a biased IN is not what is promised.
+    biased = np.asarray(InstanceNorm()(x))
+    assert np.max(np.abs(biased - want["instance"])) > 1e-2
+
+
+@pytest.mark.parametrize("channels, groups", [(256, 32), (64, 32), (32, 32), (16, 16),
+                                              (48, 24), (40, 20), (7, 7), (1, 1)])
+def test_group_count_is_wu_and_he_32_or_the_largest_divisor_below(channels, groups):
+    assert group_count(channels) == groups
+
+
+@pytest.mark.parametrize("kind, residual, upsampling", [
+    ("adalin", (AdaLIN, None), (LIN, None)),
+    ("adain", (AdaIN, None), (GroupNorm, 64)),
+    ("instance", (GroupNorm, 256), (GroupNorm, 64)),
+    ("layer", (GroupNorm, 1), (GroupNorm, 1)),
+    ("group", (GroupNorm, 32), (GroupNorm, 32)),
+])
+def test_decoder_normalization_factory(kind, residual, upsampling):
+    for part, channels, (cls, groups) in (("residual", 256, residual),
+                                          ("upsampling", 64, upsampling)):
+        layer = decoder_normalization(kind, channels, part, name="norm")
+        assert type(layer) is cls and layer.name == "norm", (kind, part)
+        if cls is GroupNorm:
+            assert layer.groups == groups and layer.unbiased, (kind, part)
+            # Learned per-channel gamma and beta where the official model has LIN.
+            assert layer.affine == (part == "upsampling"), (kind, part)
+        if cls is AdaIN:
+            assert layer.unbiased
+
+
+def test_decoder_normalization_passes_the_dtype_policy():
+    for kind in DECODER_NORMS:
+        layer = decoder_normalization(kind, 8, "residual", dtype="mixed_bfloat16")
+        assert layer.compute_dtype == "bfloat16", kind
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(kind="batch", channels=8, part="residual"), "Unknown decoder_norm 'batch'"),
+    (dict(kind="adalin", channels=8, part="encoder"), "part must be 'residual' or"),
+])
+def test_decoder_normalization_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        decoder_normalization(**kwargs)
+
+
+@pytest.mark.parametrize("groups", [0, -2, 2.0, True])
+def test_group_norm_bad_groups(groups):
+    with pytest.raises(ValueError, match=f"groups must be a positive int, got {groups!r}"):
+        GroupNorm(groups)
+
+
+def test_group_norm_rejects_channels_not_divisible_by_the_groups():
+    with pytest.raises(ValueError, match=r"GroupNorm\(groups=4\) needs channels divisible "
+                                         r"by the groups, got 6 channels"):
+        GroupNorm(4).build((None, 8, 8, 6))
+
+
+@pytest.mark.parametrize("make", [lambda v: AdaIN(unbiased=v), lambda v: GroupNorm(2, unbiased=v),
+                                  lambda v: GroupNorm(2, affine=v)])
+def test_flags_must_be_bools(make):
+    with pytest.raises(ValueError, match="must be True or False, got 1"):
+        make(1)
+
+
+@pytest.mark.parametrize("cls", [lambda **kw: AdaIN(**kw), lambda **kw: GroupNorm(2, **kw)])
+def test_ablation_norms_reject_bad_epsilon(cls):
+    with pytest.raises(ValueError, match="epsilon must be positive, got 0.0"):
+        cls(epsilon=0.0)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from testing import run_layer_checks
 
-from ugatit_tf.layers import ResnetAdaLINBlock, ResnetBlock
+from ugatit_tf.layers import ResnetAdaLINBlock, ResnetBlock, ResnetDecoderBlock
+from ugatit_tf.layers.normalization import ADAPTIVE_NORMS, DECODER_NORMS
 
 RNG = np.random.default_rng(0)
 FEATURES = RNG.standard_normal((2, 6, 7, 4)).astype(np.float32)
@@ -40,8 +41,53 @@ def test_official_parameter_layout():
                       ("norm1/rho", (8,)), ("norm2/rho", (8,))]
 
 
-@pytest.mark.parametrize("cls", [ResnetBlock, ResnetAdaLINBlock])
+@pytest.mark.parametrize("cls", [ResnetBlock, ResnetAdaLINBlock, ResnetDecoderBlock])
 @pytest.mark.parametrize("filters", [0, -4, 2.0])
 def test_bad_filters(cls, filters):
     with pytest.raises(ValueError, match=f"filters must be a positive int, got {filters}"):
         cls(filters)
+
+
+def decoder_block_args(norm):
+    return (FEATURES, GAMMA, BETA) if norm in ADAPTIVE_NORMS else (FEATURES,)
+
+
+@pytest.mark.parametrize("norm", [n for n in DECODER_NORMS if n != "adalin"])
+def test_decoder_block_shared_checks(norm):
+    run_layer_checks(lambda **kw: ResnetDecoderBlock(4, norm=norm, **kw),
+                     decoder_block_args(norm))
+
+
+def test_decoder_block_with_adalin_is_the_official_block():
+    official, generic = ResnetAdaLINBlock(4), ResnetDecoderBlock(4, norm="adalin")
+    official(FEATURES, GAMMA, BETA)
+    generic(FEATURES, GAMMA, BETA)
+    generic.set_weights(official.get_weights())
+    np.testing.assert_array_equal(np.asarray(generic(FEATURES, GAMMA, BETA)),
+                                  np.asarray(official(FEATURES, GAMMA, BETA)))
+    assert "norm" not in official.get_config()
+
+
+@pytest.mark.parametrize("norm, norm_weights", [
+    ("adalin", [("rho", (8,))]), ("adain", []), ("instance", []), ("layer", []),
+    ("group", [])])
+def test_decoder_block_parameter_layout(norm, norm_weights):
+    block = ResnetDecoderBlock(8, norm=norm)
+    block.build((None, 16, 16, 8))
+    shapes = sorted((v.path.split("/", 1)[1], tuple(v.shape)) for v in block.trainable_weights)
+    want = [("conv1/kernel", (3, 3, 8, 8)), ("conv2/kernel", (3, 3, 8, 8))]
+    want += [(f"norm{i}/{name}", shape) for i in (1, 2) for name, shape in norm_weights]
+    assert shapes == sorted(want)
+
+
+@pytest.mark.parametrize("norm", DECODER_NORMS)
+def test_decoder_block_gamma_beta_only_for_adaptive_norms(norm):
+    block = ResnetDecoderBlock(4, norm=norm)
+    wrong = (FEATURES,) if norm in ADAPTIVE_NORMS else (FEATURES, GAMMA, BETA)
+    with pytest.raises(ValueError, match=rf"norm='{norm}'\) (needs|takes no) gamma and beta"):
+        block(*wrong)
+
+
+def test_decoder_block_bad_norm():
+    with pytest.raises(ValueError, match="Unknown decoder_norm 'batch'"):
+        ResnetDecoderBlock(4, norm="batch")

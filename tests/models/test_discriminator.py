@@ -1,4 +1,5 @@
-"""UGATITDiscriminator: shared checks, official parameter counts and sizes, bad arguments."""
+"""UGATITDiscriminator: shared checks, official parameter counts and sizes, bad arguments;
+the ablation without CAM: checks, parameter counts from the shapes."""
 
 import numpy as np
 import pytest
@@ -83,3 +84,53 @@ def test_too_deep_for_the_image_size():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         UGATITDiscriminator(**kwargs)
+
+
+# ---- The ablation without CAM ------------------------------------------------------------
+
+
+def expected_parameter_count(f, num_layers, use_cam=True):
+    """The trainable parameters the architecture implies, from the layer shapes."""
+    channels = [3] + [f * 2 ** i for i in range(num_layers - 1)]
+    count = sum(16 * c_in * c_out + c_out  # 4x4 convs with bias
+                for c_in, c_out in zip(channels, channels[1:]))
+    c = channels[-1]
+    if use_cam:
+        count += 2 * c + 2 * c * c + c  # gap_fc, gmp_fc (no bias), the 1x1 conv and bias
+    return count + 16 * c  # the head: 4x4 conv to 1 channel, no bias
+
+
+@pytest.mark.parametrize("num_layers, official", [(7, 53_130_176), (5, 3_290_560)],
+                         ids=["global", "local"])
+def test_parameter_formula_gives_the_official_counts(num_layers, official):
+    assert expected_parameter_count(64, num_layers) == official
+
+
+@pytest.mark.parametrize("use_cam", [True, False], ids=["cam", "no_cam"])
+@pytest.mark.parametrize("num_layers", [4, 5])
+def test_ablation_parameter_counts(num_layers, use_cam):
+    disc = UGATITDiscriminator(4, num_layers, use_cam=use_cam)
+    disc.build((None, 32, 32, 3))
+    assert count_trainable(disc) == expected_parameter_count(4, num_layers, use_cam)
+    assert any("/cam/" in v.path for v in disc.weights) == use_cam
+    # u, v of every spectrally normalised layer: the convs and, with CAM, 2 classifiers.
+    assert len(disc.non_trainable_weights) == 2 * (num_layers + (2 if use_cam else 0))
+
+
+def test_no_cam_shared_checks():
+    # Keras symbolic outputs must be tensors: a discriminator without CAM returns None.
+    run_layer_checks(lambda **kw: UGATITDiscriminator(4, 4, use_cam=False, **kw),
+                     images(32, 32, batch=2), float32_outputs=True, bf16_tolerance=0.1,
+                     symbolic=False)
+
+
+def test_no_cam_outputs():
+    disc = UGATITDiscriminator(2, 5, use_cam=False)
+    logits, cam_logit, heatmap = disc(images(128, 96))
+    assert logits.shape == (1, 14, 10, 1) and cam_logit is None and heatmap is None
+    assert disc.compute_output_shape((1, 128, 96, 3)) == ((1, 14, 10, 1), None, None)
+
+
+def test_bad_use_cam():
+    with pytest.raises(ValueError, match="use_cam must be True or False, got 'no'"):
+        UGATITDiscriminator(use_cam="no")

@@ -7,6 +7,9 @@ the spectral-norm state (`weight_u`, `weight_v`) is carried over. The same trans
 map PT gradients onto ours (they are linear), which the golden tests use. Every transform
 has an `.inverse`; `export_state_dict` uses them to write our weights in PT's layout.
 
+The official code has one architecture: the maps are for the default networks (AdaLIN
+decoder, CAM in G and D), and raise a ValueError for the paper's ablations.
+
 torch is optional: it is imported only to read a `.pt` file.
 """
 
@@ -104,8 +107,23 @@ def _cam_entries(cam, spectral_norm):
     return entries
 
 
+_OFFICIAL_OPTIONS = {"decoder_norm": "adalin", "use_cam": True}
+
+
+def _check_official(net, options):
+    """Raises a ValueError naming the options of `net` that the official code lacks."""
+    other = {k: v for k, v in options.items() if v != _OFFICIAL_OPTIONS[k]}
+    if other:
+        given = ", ".join(f"{k}={v!r}" for k, v in other.items())
+        official = ", ".join(f"{k}={_OFFICIAL_OPTIONS[k]!r}" for k in other)
+        raise ValueError(
+            f"{net.name}: the official PyTorch U-GAT-IT has no {given} (a paper "
+            f"ablation); only networks with {official} convert to and from its weights.")
+
+
 def generator_name_map(gen):
     """PT state_dict key -> (Keras variable, transform from PT layout) for a generator."""
+    _check_official(gen, {"decoder_norm": gen.decoder_norm, "use_cam": gen.use_cam})
     layer = gen.get_layer
     entries = {
         "DownBlock.1.weight": (layer("stem_conv").kernel, conv_kernel),
@@ -144,6 +162,7 @@ def generator_name_map(gen):
 
 def discriminator_name_map(disc):
     """PT state_dict key -> (Keras variable, transform from PT layout) for a discriminator."""
+    _check_official(disc, {"use_cam": disc.use_cam})
     entries = {}
     for i in range(disc.num_layers - 1):
         conv = disc.get_layer(f"conv{i + 1}")

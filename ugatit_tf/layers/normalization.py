@@ -1,4 +1,6 @@
-"""Instance norm, LIN and AdaLIN as the official PyTorch U-GAT-IT computes them.
+"""Instance norm, LIN and AdaLIN as the official PyTorch U-GAT-IT computes them, and the
+decoder normalisations of the paper's ablation (AdaIN, group/layer/instance norm), made by
+one factory, `decoder_normalization`.
 
 Statistics are taken in the wider of float32 and the layer's compute dtype
 (`precision.statistics_dtype`), and the layers cast back to the compute dtype at the end.
@@ -88,6 +90,11 @@ def affine_mix(instance, layer, rho, gamma, beta, affine_axes):
 def _check_epsilon(epsilon):
     if epsilon <= 0:
         raise ValueError(f"epsilon must be positive, got {epsilon}.")
+
+
+def _check_bool(name, value):
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}.")
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -231,3 +238,204 @@ class LIN(_RhoMixin):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+def affine(x, gamma, beta, affine_axes):
+    """`x * gamma + beta` with `accurate_sum` parameter gradients.
+
+    Args:
+        x: `[N, H, W, C]` normalised features.
+        gamma, beta: `[N, 1, 1, C]` (adaptive) or `[1, 1, 1, C]` (learned), in x's dtype.
+        affine_axes: the axes gamma and beta are broadcast over.
+    """
+
+    @tf.custom_gradient
+    def forward(x, gamma, beta):
+        def grad(d_out):
+            return (d_out * gamma, accurate_sum(d_out * x, affine_axes),
+                    accurate_sum(d_out, affine_axes))
+
+        return x * gamma + beta, grad
+
+    return forward(x, gamma, beta)
+
+
+def _as_map(t, dtype):
+    """A `[C]` or `[N, C]` parameter as a `[1 or N, 1, 1, C]` map in `dtype`."""
+    return ops.reshape(ops.cast(t, dtype), (-1, 1, 1, t.shape[-1]))
+
+
+@keras.saving.register_keras_serializable(package="ugatit_tf")
+class AdaIN(keras.layers.Layer):
+    """Adaptive instance normalisation: `IN(x) * gamma + beta`, gamma and beta per sample.
+
+    With `unbiased=True` it is AdaLIN with rho fixed at 1 (the instance branch of the
+    official `adaILN`); with False the variance is divided by H * W, as `nn.InstanceNorm2d`
+    (and MUNIT's AdaIN) have it.
+
+    Args:
+        epsilon: added to the variance.
+        unbiased: divide the variance by H * W - 1 (torch.var's default).
+
+    Call arguments:
+        inputs: `[N, H, W, C]` activations.
+        gamma, beta: `[N, C]` from the generator's MLP.
+
+    Returns:
+        `[N, H, W, C]` in the compute dtype.
+
+    Reference: Huang & Belongie 2017, Eq. 8; Kim et al. 2020, Table 1 (ablation).
+    """
+
+    def __init__(self, epsilon=1e-5, unbiased=False, **kwargs):
+        super().__init__(autocast=False, **kwargs)  # inputs cast by hand, as in AdaLIN
+        _check_epsilon(epsilon)
+        _check_bool("unbiased", unbiased)
+        self.epsilon = epsilon
+        self.unbiased = unbiased
+
+    def call(self, inputs, gamma, beta):
+        dtype = statistics_dtype(self.compute_dtype)
+        x = normalize(inputs, (1, 2), self.epsilon, self.unbiased, self.compute_dtype)
+        out = affine(x, _as_map(gamma, dtype), _as_map(beta, dtype), affine_axes=(1, 2))
+        return ops.cast(out, self.compute_dtype)
+
+    def compute_output_shape(self, inputs_shape, gamma_shape=None, beta_shape=None):
+        # Keras matches these names to the call arguments: `<argument>_shape`.
+        return inputs_shape
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon, "unbiased": self.unbiased}
+
+
+@keras.saving.register_keras_serializable(package="ugatit_tf")
+class GroupNorm(keras.layers.Layer):
+    """Group normalisation: statistics per sample over H, W and each group of channels.
+
+    `groups=C` is instance norm and `groups=1` layer norm over (H, W, C) (Wu & He 2018,
+    Fig. 2), so this one layer gives the decoder's IN, LN and GN ablations.
+
+    Args:
+        groups: number of channel groups; must divide the input's channels.
+        epsilon: added to the variance.
+        unbiased: divide the variance by n - 1 (torch.var's default, as the official
+            AdaLIN and LIN do); False divides by n (`nn.GroupNorm`).
+        affine: learn a per-channel gamma (init 1) and beta (init 0), as `nn.GroupNorm`
+            and the official LIN have.
+
+    Call arguments:
+        inputs: `[N, H, W, C]`.
+
+    Returns:
+        `[N, H, W, C]` in the compute dtype.
+
+    Reference: Wu & He 2018, "Group Normalization", Eq. 1 and 3;
+    Kim et al. 2020, Table 1 (ablation).
+    """
+
+    def __init__(self, groups, epsilon=1e-5, unbiased=False, affine=False, **kwargs):
+        super().__init__(autocast=False, **kwargs)
+        if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+            raise ValueError(f"groups must be a positive int, got {groups!r}.")
+        _check_epsilon(epsilon)
+        _check_bool("unbiased", unbiased)
+        _check_bool("affine", affine)
+        self.groups = groups
+        self.epsilon = epsilon
+        self.unbiased = unbiased
+        self.affine = affine
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if channels % self.groups:
+            raise ValueError(
+                f"GroupNorm(groups={self.groups}) needs channels divisible by the groups, "
+                f"got {channels} channels.")
+        if self.affine:
+            self.gamma = self.add_weight(
+                name="gamma", shape=(channels,), initializer="ones", autocast=False)
+            self.beta = self.add_weight(
+                name="beta", shape=(channels,), initializer="zeros", autocast=False)
+
+    def call(self, inputs):
+        channels = inputs.shape[-1]
+        if self.groups == channels:
+            x = normalize(inputs, (1, 2), self.epsilon, self.unbiased, self.compute_dtype)
+        elif self.groups == 1:
+            x = normalize(inputs, (1, 2, 3), self.epsilon, self.unbiased, self.compute_dtype)
+        else:
+            shape = ops.shape(inputs)
+            grouped = ops.reshape(
+                inputs, (shape[0], shape[1], shape[2], self.groups, channels // self.groups))
+            x = normalize(grouped, (1, 2, 4), self.epsilon, self.unbiased,
+                          self.compute_dtype)
+            x = ops.reshape(x, shape)
+        if self.affine:
+            dtype = statistics_dtype(self.compute_dtype)
+            x = affine(x, _as_map(self.gamma, dtype), _as_map(self.beta, dtype),
+                       affine_axes=(0, 1, 2))
+        return ops.cast(x, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups, "epsilon": self.epsilon,
+                "unbiased": self.unbiased, "affine": self.affine}
+
+
+# The decoder normalisations of the paper's ablation (Kim et al. 2020, Table 1).
+DECODER_NORMS = ("adalin", "instance", "layer", "adain", "group")
+# Those that take the MLP's per-sample gamma and beta in the residual blocks.
+ADAPTIVE_NORMS = ("adalin", "adain")
+MAX_GROUPS = 32  # Wu & He 2018's default group count (section 4.1)
+
+
+def check_decoder_norm(name):
+    """Returns `name` if it is one of `DECODER_NORMS`; raises a ValueError otherwise."""
+    if name not in DECODER_NORMS:
+        raise ValueError(f"Unknown decoder_norm {name!r}: use one of {', '.join(DECODER_NORMS)}.")
+    return name
+
+
+def group_count(channels, max_groups=MAX_GROUPS):
+    """The largest divisor of `channels` not above `max_groups`: Wu & He's 32 groups,
+    fewer where 32 does not divide the channels (16 channels: 16 groups)."""
+    return max(g for g in range(1, min(channels, max_groups) + 1) if channels % g == 0)
+
+
+def decoder_normalization(kind, channels, part, dtype=None, name=None):
+    """The normalisation layer `kind` (one of `DECODER_NORMS`) of one decoder part.
+
+    `part="residual"`: the residual blocks, where the official model has AdaLIN with the
+    MLP's gamma and beta. "adalin" and "adain" take them there (the layer is called as
+    `norm(x, gamma, beta)`); "instance", "layer" and "group" are plain, without any
+    affine part (called as `norm(x)`), and the generator then has no MLP.
+
+    `part="upsampling"`: the up-sampling blocks, where the official model has LIN (not
+    adaptive, a learned per-channel gamma and beta). "adalin" keeps LIN; every other kind
+    is its statistics with the same learned per-channel gamma and beta ("adain", the
+    adaptive IN, is learned-affine IN here: there is no MLP output of these widths).
+
+    Every kind takes the variance as the official decoder does (torch.var, unbiased), so
+    each differs from AdaLIN only in what the ablation changes: IN is AdaLIN with rho = 1,
+    gamma = 1, beta = 0; LN the same with rho = 0; AdaIN is AdaLIN with rho = 1. GN has
+    `group_count(channels)` groups.
+
+    Args:
+        kind: one of `DECODER_NORMS`.
+        channels: the features' channels (for the group count).
+        part: "residual" or "upsampling".
+        dtype, name: passed to the layer.
+    """
+    check_decoder_norm(kind)
+    if part not in ("residual", "upsampling"):
+        raise ValueError(f"part must be 'residual' or 'upsampling', got {part!r}.")
+    kwargs = dict(dtype=dtype, name=name)
+    if kind == "adalin":
+        return AdaLIN(**kwargs) if part == "residual" else LIN(**kwargs)
+    if kind == "adain" and part == "residual":
+        return AdaIN(unbiased=True, **kwargs)
+    groups = {"instance": channels, "adain": channels, "layer": 1,
+              "group": group_count(channels)}[kind]
+    return GroupNorm(groups, unbiased=True, affine=part == "upsampling", **kwargs)

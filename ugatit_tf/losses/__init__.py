@@ -11,13 +11,16 @@ from ugatit_tf.losses.ugatit import (
     LossWeights,
     discriminator_objective,
     discriminator_objective_on_fakes,
+    discriminator_terms,
     generator_objective,
     generator_objective_on_translations,
+    generator_terms,
     generator_translations,
 )
 
 __all__ = [
     "DISCRIMINATOR_TERMS", "GENERATOR_TERMS", "LossWeights", "bce_with_logits",
-    "discriminator_objective", "discriminator_objective_on_fakes", "generator_objective",
-    "generator_objective_on_translations", "generator_translations", "l1", "mse",
+    "discriminator_objective", "discriminator_objective_on_fakes", "discriminator_terms",
+    "generator_objective", "generator_objective_on_translations", "generator_terms",
+    "generator_translations", "l1", "mse",
 ]

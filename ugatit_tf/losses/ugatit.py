@@ -2,6 +2,8 @@
 
 The objectives return the total and every term under the official names
 (`D_ad_loss_GA`, `G_cam_loss_A`, ...), so logs and tests line up with PT's numbers.
+Networks without CAM (the paper's ablations) have no CAM terms: `discriminator_terms`
+and `generator_terms` give the names for a set of networks.
 Losses are means over the local batch; a distributed trainer scales them by the
 replica's share of the global batch.
 """
@@ -25,17 +27,41 @@ class LossWeights:
 
 _SUFFIXES = ("GA", "LA", "GB", "LB")
 
-# The names of the objectives' terms, in the order they are returned.
-DISCRIMINATOR_TERMS = tuple(f"D_ad{kind}_loss_{s}" for s in _SUFFIXES for kind in ("", "_cam"))
-GENERATOR_TERMS = (tuple(f"G_ad{kind}_loss_{s}" for s in _SUFFIXES for kind in ("", "_cam"))
-                   + tuple(f"G_{kind}_loss_{d}" for kind in ("recon", "identity", "cam")
-                           for d in "AB"))
-
 
 def _discriminators(nets):
     """(suffix, discriminator, domain) in the official order."""
     discs = (nets.disc_global_a, nets.disc_local_a, nets.disc_global_b, nets.disc_local_b)
     return tuple(zip(_SUFFIXES, discs, "AABB"))
+
+
+def _adversarial_terms(player, cams):
+    """`{player}_ad_loss_{s}` and, where the discriminator has CAM, `{player}_ad_cam_loss_{s}`,
+    per suffix in the official order; `cams` says which of the four have CAM."""
+    return tuple(f"{player}_ad{kind}_loss_{s}" for s, cam in zip(_SUFFIXES, cams, strict=True)
+                 for kind in (("", "_cam") if cam else ("",)))
+
+
+def _generator_only_terms(cam_a, cam_b):
+    """Cycle, identity and, for generators with CAM, the CAM terms. `G_cam_loss_A` is
+    made of `gen_b2a`'s logits (its images of domain A), `G_cam_loss_B` of `gen_a2b`'s."""
+    return (tuple(f"G_{kind}_loss_{d}" for kind in ("recon", "identity") for d in "AB")
+            + tuple(f"G_cam_loss_{d}" for d, cam in (("A", cam_a), ("B", cam_b)) if cam))
+
+
+def discriminator_terms(nets):
+    """The names of `discriminator_objective`'s terms for `nets`, in the order returned."""
+    return _adversarial_terms("D", [disc.use_cam for _, disc, _ in _discriminators(nets)])
+
+
+def generator_terms(nets):
+    """The names of `generator_objective`'s terms for `nets`, in the order returned."""
+    return (_adversarial_terms("G", [disc.use_cam for _, disc, _ in _discriminators(nets)])
+            + _generator_only_terms(nets.gen_b2a.use_cam, nets.gen_a2b.use_cam))
+
+
+# The term names of the official model (every network with CAM), in the order returned.
+DISCRIMINATOR_TERMS = _adversarial_terms("D", [True] * 4)
+GENERATOR_TERMS = _adversarial_terms("G", [True] * 4) + _generator_only_terms(True, True)
 
 
 def discriminator_objective(nets, real_a, real_b, weights=LossWeights(), training=True):
@@ -61,7 +87,8 @@ def discriminator_objective_on_fakes(nets, real_a, real_b, fake_a, fake_b,
         real_logit, real_cam, _ = disc(real[domain], training=training)
         fake_logit, fake_cam, _ = disc(fake[domain], training=training)
         terms[f"D_ad_loss_{suffix}"] = mse(real_logit, 1.0) + mse(fake_logit, 0.0)
-        terms[f"D_ad_cam_loss_{suffix}"] = mse(real_cam, 1.0) + mse(fake_cam, 0.0)
+        if disc.use_cam:
+            terms[f"D_ad_cam_loss_{suffix}"] = mse(real_cam, 1.0) + mse(fake_cam, 0.0)
     total = weights.adversarial * sum(terms.values())
     return total, terms
 
@@ -94,7 +121,8 @@ def generator_translations(nets, real_a, real_b, batched=False, mlp_io=False):
 
     Returns:
         A dict of `(image, cam_logit)` pairs: `a2b`, `b2a` (the fakes), `a2b2a`, `b2a2b`
-        (the cycles), `a2a`, `b2b` (the identities).
+        (the cycles), `a2a`, `b2b` (the identities); `cam_logit` is None for a generator
+        without CAM, and a generator without an MLP has no `mlp_io` entry.
     """
     generators = {"a2b": nets.gen_a2b, "b2a": nets.gen_b2a}
     calls = {"a2b": [], "b2a": []}
@@ -110,9 +138,9 @@ def generator_translations(nets, real_a, real_b, batched=False, mlp_io=False):
         images_a2b, cams_a2b, _ = translate("a2b", ops.concatenate([real_a, real_b], axis=0))
         images_b2a, cams_b2a, _ = translate("b2a", ops.concatenate([real_b, real_a], axis=0))
         fake_a2b, fake_b2b = images_a2b[:n], images_a2b[n:]
-        cam_a2b, cam_b2b = cams_a2b[:n], cams_a2b[n:]
+        cam_a2b, cam_b2b = _split(cams_a2b, n)
         fake_b2a, fake_a2a = images_b2a[:n], images_b2a[n:]
-        cam_b2a, cam_a2a = cams_b2a[:n], cams_b2a[n:]
+        cam_b2a, cam_a2a = _split(cams_b2a, n)
         fake_a2b2a, cam_a2b2a, _ = translate("b2a", fake_a2b)
         fake_b2a2b, cam_b2a2b, _ = translate("a2b", fake_b2a)
     else:
@@ -126,8 +154,14 @@ def generator_translations(nets, real_a, real_b, batched=False, mlp_io=False):
                     "a2b2a": (fake_a2b2a, cam_a2b2a), "b2a2b": (fake_b2a2b, cam_b2a2b),
                     "a2a": (fake_a2a, cam_a2a), "b2b": (fake_b2b, cam_b2b)}
     if mlp_io:
-        translations["mlp_io"] = [(generators[d].mlp[0].kernel, calls[d]) for d in calls]
+        translations["mlp_io"] = [(generators[d].mlp[0].kernel, calls[d]) for d in calls
+                                  if generators[d].mlp]
     return translations
+
+
+def _split(batch, n):
+    """`(batch[:n], batch[n:])`; `(None, None)` for None (a generator without CAM)."""
+    return (None, None) if batch is None else (batch[:n], batch[n:])
 
 
 def generator_objective_on_translations(nets, real_a, real_b, translations,
@@ -151,20 +185,25 @@ def generator_objective_on_translations(nets, real_a, real_b, translations,
     for suffix, disc, domain in _discriminators(nets):
         fake_logit, fake_cam, _ = disc(fake[domain], training=training)
         terms[f"G_ad_loss_{suffix}"] = mse(fake_logit, 1.0)
-        terms[f"G_ad_cam_loss_{suffix}"] = mse(fake_cam, 1.0)
+        if disc.use_cam:
+            terms[f"G_ad_cam_loss_{suffix}"] = mse(fake_cam, 1.0)
     terms["G_recon_loss_A"] = l1(fake_a2b2a, real_a)
     terms["G_recon_loss_B"] = l1(fake_b2a2b, real_b)
     terms["G_identity_loss_A"] = l1(fake_a2a, real_a)
     terms["G_identity_loss_B"] = l1(fake_b2b, real_b)
-    terms["G_cam_loss_A"] = bce_with_logits(cam_b2a, 1.0) + bce_with_logits(cam_a2a, 0.0)
-    terms["G_cam_loss_B"] = bce_with_logits(cam_a2b, 1.0) + bce_with_logits(cam_b2b, 0.0)
+    if cam_b2a is not None:  # gen_b2a has CAM
+        terms["G_cam_loss_A"] = bce_with_logits(cam_b2a, 1.0) + bce_with_logits(cam_a2a, 0.0)
+    if cam_a2b is not None:
+        terms["G_cam_loss_B"] = bce_with_logits(cam_a2b, 1.0) + bce_with_logits(cam_b2b, 0.0)
 
     total = 0.0
     for domain in "AB":
         adversarial = sum(v for k, v in terms.items()
                           if k.startswith("G_ad") and k.endswith(domain))
-        total += (weights.adversarial * adversarial
-                  + weights.cycle * terms[f"G_recon_loss_{domain}"]
-                  + weights.identity * terms[f"G_identity_loss_{domain}"]
-                  + weights.cam * terms[f"G_cam_loss_{domain}"])
+        domain_total = (weights.adversarial * adversarial
+                        + weights.cycle * terms[f"G_recon_loss_{domain}"]
+                        + weights.identity * terms[f"G_identity_loss_{domain}"])
+        if f"G_cam_loss_{domain}" in terms:
+            domain_total = domain_total + weights.cam * terms[f"G_cam_loss_{domain}"]
+        total += domain_total
     return total, terms

@@ -5,7 +5,7 @@ from keras import ops
 
 from ugatit_tf.layers import CAMAttention, LeakyReLU, ReflectionPad2D, SpectralNormConv2D
 from ugatit_tf.layers.precision import statistics_dtype
-from ugatit_tf.models.generator import _check_positive_int, build_by_running
+from ugatit_tf.models.generator import _check_bool, _check_positive_int, build_by_running
 
 
 def logit_map_size(image_size, num_layers):
@@ -39,9 +39,14 @@ class UGATITDiscriminator(keras.Model):
     1x1 are spectrally normalised; all but the last have a bias. The official global
     discriminator has 7 layers (receptive field 286), the local one 5 (70).
 
+    `use_cam=False` is the paper's ablation without the discriminator's CAM (Table 1):
+    no CAM block, the last feature conv feeds the head directly, and the call returns
+    None for `cam_logit` and `heatmap`.
+
     Args:
         base_filters: channels of the first conv (`ndf`/`ch`), doubled by each further conv.
         num_layers: depth as in the official code's `n_layers`.
+        use_cam: with the CAM attention block (the official model).
 
     Call arguments:
         inputs: `[N, H, W, 3]` images in [-1, 1].
@@ -49,17 +54,20 @@ class UGATITDiscriminator(keras.Model):
 
     Returns:
         `(logit_map [N, h, w, 1], cam_logit [N, 2], heatmap [N, h + 1, w + 1, 1])`,
-        float32 (float64 under the float64 policy).
+        float32 (float64 under the float64 policy); `cam_logit` and `heatmap` are None
+        without CAM.
 
     Reference: Kim et al. 2020, section 2.2 and appendix; UGATIT-pytorch `networks.py`.
     """
 
-    def __init__(self, base_filters=64, num_layers=7, **kwargs):
+    def __init__(self, base_filters=64, num_layers=7, use_cam=True, **kwargs):
         super().__init__(**kwargs)
         _check_positive_int("base_filters", base_filters)
         _check_positive_int("num_layers", num_layers, minimum=3)
+        _check_bool("use_cam", use_cam)
         self.base_filters = base_filters
         self.num_layers = num_layers
+        self.use_cam = use_cam
 
         dt = self.dtype_policy
         self.features = []
@@ -71,7 +79,8 @@ class UGATITDiscriminator(keras.Model):
                                    dtype=dt, name=f"conv{i}"),
                 LeakyReLU(0.2, dtype=dt, name=f"conv{i}_lrelu"),
             ]
-        self.cam = CAMAttention(spectral_norm=True, negative_slope=0.2, dtype=dt, name="cam")
+        self.cam = (CAMAttention(spectral_norm=True, negative_slope=0.2, dtype=dt, name="cam")
+                    if use_cam else None)
         self.head_pad = ReflectionPad2D(1, dtype=dt, name="head_pad")
         self.head = SpectralNormConv2D(1, 4, use_bias=False, dtype=dt, name="head")
 
@@ -93,14 +102,18 @@ class UGATITDiscriminator(keras.Model):
         x = inputs
         for layer in self.features:
             x = layer(x, training=training) if isinstance(layer, SpectralNormConv2D) else layer(x)
-        x, cam_logit, heatmap = self.cam(x, training=training)
+        cam_logit = heatmap = None
+        if self.cam is not None:
+            x, cam_logit, heatmap = self.cam(x, training=training)
         logits = self.head(self.head_pad(x), training=training)
         out = statistics_dtype(self.compute_dtype)
-        return tuple(ops.cast(t, out) for t in (logits, cam_logit, heatmap))
+        return tuple(None if t is None else ops.cast(t, out)
+                     for t in (logits, cam_logit, heatmap))
 
     def compute_output_spec(self, inputs, training=False):
         # The outputs are float32 under mixed policies (Keras would say compute dtype).
-        return tuple(keras.KerasTensor(shape, dtype=statistics_dtype(self.compute_dtype))
+        dtype = statistics_dtype(self.compute_dtype)
+        return tuple(None if shape is None else keras.KerasTensor(shape, dtype=dtype)
                      for shape in self.compute_output_shape(inputs.shape))
 
     def compute_output_shape(self, input_shape):
@@ -108,6 +121,8 @@ class UGATITDiscriminator(keras.Model):
         n, h, w, _ = input_shape
         size = lambda d: None if d is None else logit_map_size(d, self.num_layers)
         grow = lambda d: None if d is None else d + 1
+        if not self.use_cam:
+            return (n, size(h), size(w), 1), None, None
         return (n, size(h), size(w), 1), (n, 2), (n, grow(size(h)), grow(size(w)), 1)
 
     def get_config(self):
@@ -115,4 +130,5 @@ class UGATITDiscriminator(keras.Model):
             **super().get_config(),
             "base_filters": self.base_filters,
             "num_layers": self.num_layers,
+            "use_cam": self.use_cam,
         }

@@ -4,13 +4,17 @@ import keras
 from keras import ops
 
 from ugatit_tf.layers import (
-    LIN,
     CAMAttention,
     InstanceNorm,
     ReflectionPad2D,
-    ResnetAdaLINBlock,
     ResnetBlock,
+    ResnetDecoderBlock,
     UpsampleConv2D,
+)
+from ugatit_tf.layers.normalization import (
+    ADAPTIVE_NORMS,
+    check_decoder_norm,
+    decoder_normalization,
 )
 from ugatit_tf.layers.precision import statistics_dtype
 from ugatit_tf.layers.resnet_blocks import conv2d
@@ -28,6 +32,11 @@ def _check_positive_int(name, value, minimum=1):
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
 
 
+def _check_bool(name, value):
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}.")
+
+
 @keras.saving.register_keras_serializable(package="ugatit_tf")
 class UGATITGenerator(keras.Model):
     """Encoder, CAM attention, AdaLIN decoder.
@@ -37,12 +46,21 @@ class UGATITGenerator(keras.Model):
     network takes only `image_size` inputs. Light mode global-average-pools first and
     takes any height and width that are multiples of 4.
 
+    The paper's ablations (Table 1) are options: `decoder_norm` replaces AdaLIN in the
+    residual blocks and LIN in the up-sampling blocks (see
+    `normalization.decoder_normalization`); with a norm that takes no gamma and beta
+    ("instance", "layer", "group") the MLP is left out, weights and all. `use_cam=False`
+    leaves out the CAM block (its classifiers and 1x1 conv): the encoder features go
+    straight to the decoder, and the call returns None for `cam_logit` and `heatmap`.
+
     Args:
         base_filters: channels after the stem (`ngf`/`ch`); the bottleneck has 4x.
-        num_res_blocks: residual blocks in the encoder and AdaLIN blocks in the decoder.
+        num_res_blocks: residual blocks in the encoder and in the decoder.
         image_size: input height and width; fixed in full mode, nominal in light mode.
         light: the light variant (pooled MLP input).
         out_channels: channels of the output image.
+        decoder_norm: one of `normalization.DECODER_NORMS`; "adalin" is the official model.
+        use_cam: with the CAM attention block (the official model).
 
     Call arguments:
         inputs: `[N, H, W, 3]` images in [-1, 1].
@@ -52,14 +70,17 @@ class UGATITGenerator(keras.Model):
     Returns:
         `(image [N, H, W, out_channels] in [-1, 1], cam_logit [N, 2],
         heatmap [N, H/4, W/4, 1])`, float32 (float64 under the float64 policy), and the
-        MLP pair if asked for.
+        MLP pair if asked for. Without CAM, `cam_logit` and `heatmap` are None; without
+        an MLP, so is the MLP pair.
 
     Reference: Kim et al. 2020, section 2.1 and appendix; UGATIT-pytorch `networks.py`.
     """
 
     def __init__(self, base_filters=64, num_res_blocks=4, image_size=256, light=False,
-                 out_channels=3, **kwargs):
+                 out_channels=3, decoder_norm="adalin", use_cam=True, **kwargs):
         super().__init__(**kwargs)
+        check_decoder_norm(decoder_norm)
+        _check_bool("use_cam", use_cam)
         _check_positive_int("base_filters", base_filters)
         _check_positive_int("num_res_blocks", num_res_blocks)
         _check_positive_int("out_channels", out_channels)
@@ -74,6 +95,8 @@ class UGATITGenerator(keras.Model):
         self.image_size = image_size
         self.light = light
         self.out_channels = out_channels
+        self.decoder_norm = decoder_norm
+        self.use_cam = use_cam
 
         dt = self.dtype_policy
         f = base_filters
@@ -94,18 +117,21 @@ class UGATITGenerator(keras.Model):
             ]
         self.encoder += [ResnetBlock(bottleneck, dtype=dt, name=f"encoder_block{i}")
                          for i in range(1, num_res_blocks + 1)]
-        self.cam = CAMAttention(dtype=dt, name="cam")
+        self.cam = CAMAttention(dtype=dt, name="cam") if use_cam else None
 
-        mlp_in = bottleneck if light else (image_size // 4) ** 2 * bottleneck
-        dense = lambda name, fan_in: keras.layers.Dense(
-            bottleneck, use_bias=False, kernel_initializer=pytorch_uniform(fan_in),
-            dtype=dt, name=name)
-        self.mlp = [dense("mlp_dense1", mlp_in), dense("mlp_dense2", bottleneck)]
-        self.gamma_fc = dense("gamma", bottleneck)
-        self.beta_fc = dense("beta", bottleneck)
+        self.mlp, self.gamma_fc, self.beta_fc = [], None, None
+        if decoder_norm in ADAPTIVE_NORMS:
+            mlp_in = bottleneck if light else (image_size // 4) ** 2 * bottleneck
+            dense = lambda name, fan_in: keras.layers.Dense(
+                bottleneck, use_bias=False, kernel_initializer=pytorch_uniform(fan_in),
+                dtype=dt, name=name)
+            self.mlp = [dense("mlp_dense1", mlp_in), dense("mlp_dense2", bottleneck)]
+            self.gamma_fc = dense("gamma", bottleneck)
+            self.beta_fc = dense("beta", bottleneck)
 
-        self.decoder_blocks = [ResnetAdaLINBlock(bottleneck, dtype=dt, name=f"decoder_block{i}")
-                               for i in range(1, num_res_blocks + 1)]
+        self.decoder_blocks = [
+            ResnetDecoderBlock(bottleneck, norm=decoder_norm, dtype=dt, name=f"decoder_block{i}")
+            for i in range(1, num_res_blocks + 1)]
         self.decoder = []
         for i, filters in enumerate((2 * f, f), start=1):
             self.decoder += [
@@ -113,7 +139,8 @@ class UGATITGenerator(keras.Model):
                 # initializers draw their seed when made, so this order fixes the init.
                 UpsampleConv2D(filters, kernel_initializer=pytorch_uniform(9 * 2 * filters),
                                dtype=dt, name=f"up{i}_conv"),
-                LIN(dtype=dt, name=f"up{i}_norm"),
+                decoder_normalization(decoder_norm, filters, "upsampling", dtype=dt,
+                                      name=f"up{i}_norm"),
                 keras.layers.ReLU(dtype=dt, name=f"up{i}_relu"),
             ]
         self.decoder += [
@@ -148,36 +175,44 @@ class UGATITGenerator(keras.Model):
         x = inputs
         for layer in self.encoder:
             x = layer(x)
-        x, cam_logit, heatmap = self.cam(x)
+        cam_logit = heatmap = None
+        if self.cam is not None:
+            x, cam_logit, heatmap = self.cam(x)
 
-        if self.light:
-            h = ops.mean(x, axis=(1, 2))
-        else:
-            h = ops.reshape(x, (ops.shape(x)[0], -1))
-        mlp_io = (h, self.mlp[0](h))
-        h = ops.relu(mlp_io[1])
-        for layer in self.mlp[1:]:
-            h = ops.relu(layer(h))
-        gamma, beta = self.gamma_fc(h), self.beta_fc(h)
+        gamma_beta, mlp_io = (), None
+        if self.mlp:
+            if self.light:
+                h = ops.mean(x, axis=(1, 2))
+            else:
+                h = ops.reshape(x, (ops.shape(x)[0], -1))
+            mlp_io = (h, self.mlp[0](h))
+            h = ops.relu(mlp_io[1])
+            for layer in self.mlp[1:]:
+                h = ops.relu(layer(h))
+            gamma_beta = (self.gamma_fc(h), self.beta_fc(h))
 
         for block in self.decoder_blocks:
-            x = block(x, gamma, beta)
+            x = block(x, *gamma_beta)
         for layer in self.decoder:
             x = layer(x)
         out = statistics_dtype(self.compute_dtype)
         image = ops.tanh(ops.cast(x, out))
-        outputs = (image, ops.cast(cam_logit, out), ops.cast(heatmap, out))
+        cast = lambda t: None if t is None else ops.cast(t, out)
+        outputs = (image, cast(cam_logit), cast(heatmap))
         return (*outputs, mlp_io) if return_mlp_io else outputs
 
     def compute_output_spec(self, inputs):
         # The outputs are float32 under mixed policies (Keras would say compute dtype).
-        return tuple(keras.KerasTensor(shape, dtype=statistics_dtype(self.compute_dtype))
+        dtype = statistics_dtype(self.compute_dtype)
+        return tuple(None if shape is None else keras.KerasTensor(shape, dtype=dtype)
                      for shape in self.compute_output_shape(inputs.shape))
 
     def compute_output_shape(self, input_shape):
         self._check_input_shape(input_shape)
         n, h, w, _ = input_shape
         quarter = lambda d: None if d is None else d // 4
+        if not self.use_cam:
+            return (n, h, w, self.out_channels), None, None
         return (n, h, w, self.out_channels), (n, 2), (n, quarter(h), quarter(w), 1)
 
     def get_config(self):
@@ -188,4 +223,6 @@ class UGATITGenerator(keras.Model):
             "image_size": self.image_size,
             "light": self.light,
             "out_channels": self.out_channels,
+            "decoder_norm": self.decoder_norm,
+            "use_cam": self.use_cam,
         }

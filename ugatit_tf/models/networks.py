@@ -55,14 +55,22 @@ def check_direction(direction):
 
 
 def build_networks(base_filters=64, num_res_blocks=4, image_size=256, light=False,
-                   disc_global_layers=7, disc_local_layers=5, dtype=None):
-    """Creates and builds the six networks for `image_size` RGB inputs."""
+                   disc_global_layers=7, disc_local_layers=5, dtype=None,
+                   decoder_norm="adalin", generator_cam=True, discriminator_cam=True):
+    """Creates and builds the six networks for `image_size` RGB inputs.
+
+    `decoder_norm`, `generator_cam` and `discriminator_cam` select the paper's ablations
+    (the generators' `decoder_norm` and `use_cam`, the discriminators' `use_cam`); the
+    defaults are the official model.
+    """
     def generator(name):
         return UGATITGenerator(base_filters, num_res_blocks, image_size, light,
+                               decoder_norm=decoder_norm, use_cam=generator_cam,
                                dtype=dtype, name=name)
 
     def discriminator(layers, name):
-        return UGATITDiscriminator(base_filters, layers, dtype=dtype, name=name)
+        return UGATITDiscriminator(base_filters, layers, use_cam=discriminator_cam,
+                                   dtype=dtype, name=name)
 
     nets = UGATITNetworks(
         gen_a2b=generator("gen_a2b"),
