@@ -78,6 +78,8 @@ RULES = {
     "model.num_res_blocks": at_least(1),
     "model.image_size": image_size,
     "model.light": boolean,
+    "model.generator_cam": boolean,
+    "model.discriminator_cam": boolean,
     "model.disc_global_layers": at_least(2),
     "model.disc_local_layers": at_least(2),
     "data.dataset": non_empty_string,
@@ -112,9 +114,19 @@ RULES = {
 }
 
 
+def _reference_modules(task):
+    """Where `task`'s defaults live, preferred first."""
+    return [f"configs.{task}.default"] + (["configs.default"] if task == "ugatit" else [])
+
+
 def reference_file(task):
     """The config file holding the defaults (and so the keys) of `task`'s configs."""
-    return "configs/default.py" if task == "ugatit" else f"configs/{task}/default.py"
+    import importlib.util
+
+    for module in _reference_modules(task):
+        if importlib.util.find_spec(module) is not None:
+            return module.replace(".", "/") + ".py"
+    return None
 
 
 def reference_config(task):
@@ -131,11 +143,10 @@ def reference_config(task):
     if task not in TASKS:
         raise UserError(f"config.task={task!r} is not a known task: choose from "
                         f"{', '.join(sorted(TASKS))}")
-    module = "configs.default" if task == "ugatit" else f"configs.{task}.default"
-    try:
-        return importlib.import_module(module).get_config()
-    except ModuleNotFoundError:
+    path = reference_file(task)
+    if path is None:
         return None
+    return importlib.import_module(path[:-3].replace("/", ".")).get_config()
 
 
 def discriminator_min_size(num_layers):

@@ -8,13 +8,17 @@ from configs.attention_gan import demo as attention_gan_demo
 from configs.attention_gan import scheme1, scheme2
 from configs.cyclegan import default as cyclegan_default
 from configs.cyclegan import demo as cyclegan_demo
+from configs.ugatit import ablation_no_generator_cam
+from configs.ugatit import default as ugatit_default
+from configs.ugatit import demo as ugatit_demo
 from ugatit_tf import config_validation
 from ugatit_tf.app_errors import UserError
 from ugatit_tf.models import UGATITDiscriminator, UGATITGenerator
 
 
 @pytest.mark.parametrize("preset", [default, demo, light, cyclegan_default, cyclegan_demo,
-                                    attention_gan_demo, scheme1, scheme2])
+                                    attention_gan_demo, scheme1, scheme2, ugatit_default,
+                                    ugatit_demo, ablation_no_generator_cam])
 def test_presets_are_valid(preset):
     config = preset.get_config()
     reference = config_validation.reference_config(config.get("task", "ugatit"))
@@ -48,8 +52,8 @@ def test_unknown_key_in_a_config_file():
     config = demo.get_config()
     config.train.lerning_rate = 1.0
     with pytest.raises(UserError, match="unknown key config.train.lerning_rate .*"
-                                        "configs/default.py"):
-        config_validation.check_config(config, reference=default.get_config())
+                                        "configs/ugatit/default.py"):
+        config_validation.check_config(config, config_validation.reference_config("ugatit"))
 
 
 @pytest.mark.parametrize("layers", [3, 4, 5])
