@@ -11,9 +11,9 @@ in `<workdir>/eval/`), and KID x100 +- std and FID on Inception-v3 features when
 Inception weights are available (see `ugatit_tf/evaluation/` for the conventions).
 """
 
-from absl import app, flags
+from absl import flags
 
-from ugatit_tf.data import DatasetError
+from ugatit_tf import app_errors, config_validation
 from ugatit_tf.evaluation import domain_classifier, evaluator, metrics, pipeline
 from ugatit_tf.evaluation.inception import InceptionWeightsError
 
@@ -49,8 +49,15 @@ flags.DEFINE_integer("kid_subset_size", metrics.KID_MAX_SUBSET_SIZE,
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    del argv
+    v = config_validation
+    v.check_flag("batch_size", FLAGS.batch_size, v.at_least(1))
+    v.check_flag("image_size", FLAGS.image_size, v.image_size)
+    v.check_flag("classifier_steps", FLAGS.classifier_steps, v.at_least(1))
+    v.check_flag("classifier_input_size", FLAGS.classifier_input_size, v.at_least(16))
+    v.check_flag("kid_subsets", FLAGS.kid_subsets, v.at_least(1))
+    # The unbiased MMD estimate divides by m (m - 1): subsets need two images.
+    v.check_flag("kid_subset_size", FLAGS.kid_subset_size, v.at_least(2))
     try:
         payload, path = pipeline.run(
             workdir=FLAGS.workdir, checkpoint=FLAGS.checkpoint, saved_model=FLAGS.saved_model,
@@ -60,8 +67,8 @@ def main(argv):
             classifier_steps=FLAGS.classifier_steps,
             classifier_input_size=FLAGS.classifier_input_size,
             kid_subsets=FLAGS.kid_subsets, kid_subset_size=FLAGS.kid_subset_size)
-    except (pipeline.EvaluationError, InceptionWeightsError, DatasetError) as e:
-        raise SystemExit(f"evaluate.py: {e}") from None
+    except InceptionWeightsError as e:
+        raise app_errors.UserError(str(e)) from None
     print()
     print(evaluator.format_table(payload))
     for note in payload["notes"]:
@@ -70,4 +77,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app_errors.run(main)

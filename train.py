@@ -4,17 +4,25 @@
     python train.py --dataset cat2dog                    # paper settings, dataset/cat2dog
     python train.py --config=configs/light.py --dataset tfds:horse2zebra
 
-Re-running the same command resumes from the latest checkpoint in --workdir.
-`--phase test` translates the test images with the latest checkpoint (as the official
-code's `--phase test`); see translate.py for other folders.
+Re-running the same command resumes from the newest checkpoint in --workdir that
+restores (`--checkpoint` picks another). SIGTERM or Ctrl-C saves a checkpoint after the
+current loop and exits 0. `--phase test` translates the test images with the latest
+checkpoint (as the official code's `--phase test`); see translate.py for other folders.
+
+Bad flags and config values are reported in one line (exit code 2) before TensorFlow
+starts and before anything is written.
 """
 
+import errno
 import json
 import os
 import sys
 
-from absl import app, flags, logging
+from absl import flags, logging
 from ml_collections import config_flags
+
+from ugatit_tf import app_errors, config_validation
+from ugatit_tf.app_errors import UserError
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", "configs/default.py", "Config file (override values with --config.x.y=...).")
@@ -40,14 +48,25 @@ _XLA_CACHE_DIR = flags.DEFINE_string(
     "xla_cache_dir", None, "Keep XLA's compiled step and GPU autotuning results here "
     "across runs ('' for none) [default: ~/.cache/ugatit_tf/xla].")
 _STEPS_PER_LOOP = flags.DEFINE_integer(
-    "steps_per_loop", 10, "Iterations per compiled call (logging granularity).")
+    "steps_per_loop", 10, "Iterations per compiled call (logging granularity; SIGTERM "
+    "and Ctrl-C take effect at the end of one).")
+_CHECKPOINT = flags.DEFINE_string(
+    "checkpoint", None, "Resume from this checkpoint prefix (.../ckpt-N) [default: the "
+    "newest one of --workdir that restores]; newer ones are moved to "
+    "checkpoints/set_aside/, not overwritten.")
 _INTER_OP_THREADS = flags.DEFINE_integer(
     "inter_op_threads", None, "Ops run concurrently [default: 1 without a GPU, where two "
     "ops competing for the cores made a step ~1.5x slower; TF's default with GPUs].")
 
 
 def resolve_config():
-    config = _CONFIG.value
+    try:
+        config = _CONFIG.value
+        config.keys()  # config_flags reports a file it could not load on first use
+    except OSError as e:
+        reason = [line.strip() for line in str(e).splitlines() if line.strip()][-1]
+        raise UserError(f"--config={flags.FLAGS['config'].config_filename}: cannot load "
+                        f"the config file ({reason})") from None
     if _DATASET.value is not None:
         config.data.dataset = _DATASET.value
     if _DATA_ROOT.value is not None:
@@ -60,6 +79,25 @@ def default_workdir(config):
     return os.path.join("work_dirs", f"{name}_{'light' if config.model.light else 'full'}")
 
 
+def validate(config, workdir):
+    """The up-front checks: every config value and flag, before TensorFlow starts."""
+    task = config.get("task", "ugatit")
+    config_validation.check_config(config, config_validation.reference_config(task))
+    v = config_validation
+    v.check_flag("steps_per_loop", _STEPS_PER_LOOP.value, v.at_least(1))
+    v.check_flag("inter_op_threads", _INTER_OP_THREADS.value, v.at_least(0))
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise UserError(f"--workdir={workdir} is a file, not a directory")
+    if _CHECKPOINT.value is not None:
+        if _PHASE.value == "test":
+            raise UserError("--checkpoint is for resuming training; with --phase test use "
+                            "translate.py --checkpoint=...")
+        if not os.path.isfile(_CHECKPOINT.value + ".index"):
+            raise UserError(f"--checkpoint={_CHECKPOINT.value}: no checkpoint there "
+                            f"({_CHECKPOINT.value}.index does not exist); pass a prefix such "
+                            f"as {os.path.join(workdir, 'checkpoints', 'ckpt-1000')}")
+
+
 def check_resumable(workdir, config):
     """Refuses to resume a work dir whose model differs from the requested one."""
     from ugatit_tf import checkpoints
@@ -69,13 +107,36 @@ def check_resumable(workdir, config):
     previous = checkpoints.read_config(workdir).model.to_dict()
     requested = json.loads(config.model.to_json())
     if previous != requested:
-        raise app.UsageError(
+        raise UserError(
             f"{workdir} holds a run of another model ({previous}); this command asks for "
             f"{requested}. Use another --workdir, or the same model settings to resume.")
 
 
 def main(argv):
     del argv
+    config = resolve_config()
+    workdir = _WORKDIR.value or default_workdir(config)
+    validate(config, workdir)
+    if _PHASE.value == "test":
+        from ugatit_tf import translation
+        out = translation.translate_test_split(workdir, os.path.join(workdir, "test"))
+        logging.info("Wrote translations to %s", out)
+        return
+
+    from ugatit_tf.workdir_lock import WorkdirLock, describe
+
+    lock = WorkdirLock(workdir)
+    previous = lock.acquire()
+    if previous:
+        logging.warning("%s: the previous run (%s) ended without releasing its lock; "
+                        "taking over.", lock.path, describe(previous))
+    try:
+        train(config, workdir)
+    finally:
+        lock.release()
+
+
+def train(config, workdir):
     from ugatit_tf import runtime
 
     # Before TensorFlow is imported: it reads the XLA flags then.
@@ -83,16 +144,7 @@ def main(argv):
     import keras
 
     from ugatit_tf import checkpoints, distribution
-    from ugatit_tf.data import DatasetError
     from ugatit_tf.trainer import NonFiniteLossError, Trainer, TrainingLogger, sample_images
-
-    config = resolve_config()
-    workdir = _WORKDIR.value or default_workdir(config)
-    if _PHASE.value == "test":
-        from ugatit_tf import translation
-        out = translation.translate_test_split(workdir, os.path.join(workdir, "test"))
-        logging.info("Wrote translations to %s", out)
-        return
 
     settings = runtime.configure_runtime(_INTER_OP_THREADS.value)
     jit_compile = runtime.default_jit_compile(_XLA.value)
@@ -106,14 +158,14 @@ def main(argv):
 
     trainer = Trainer(config, workdir, strategy, steps_per_loop=_STEPS_PER_LOOP.value,
                       jit_compile=jit_compile, is_chief=is_chief)
-    try:
-        start = trainer.restore_or_initialize()
-        samples = sample_images(config.data, config.model.image_size) if is_chief else None
-    except DatasetError as e:
-        logging.error("%s", e)
-        sys.exit(2)
+    start = trainer.restore_or_initialize(_CHECKPOINT.value)
+    samples = sample_images(config.data, config.model.image_size) if is_chief else None
     if is_chief:
-        checkpoints.write_config(workdir, config)
+        try:
+            checkpoints.write_config(workdir, config)
+        except OSError as e:
+            raise UserError(f"cannot write {workdir}/{checkpoints.CONFIG_FILE}: {e.strerror}; "
+                            f"pass a writable --workdir") from None
     if start >= config.train.iterations:
         logging.info("%s is already trained to %d iterations.", workdir, start)
         trainer.close()
@@ -131,11 +183,20 @@ def main(argv):
         logging.warning("Stopped at step %d; run the same command to resume.",
                         int(trainer.step.numpy()))
         sys.exit(130)
+    except OSError as e:  # samples or logs on a full or read-only disk
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+            raise
+        raise UserError(f"cannot write to {workdir}: {e.strerror} ({e.filename}); the last "
+                        f"checkpoint {trainer.manager.latest_checkpoint} is intact") from None
     finally:
         trainer.close()
+    if trainer.stop_signal:
+        logging.info("Stopped on %s at step %d with a checkpoint; run the same command to "
+                     "resume.", trainer.stop_signal, int(trainer.step.numpy()))
+        return
     logging.info("Done: %d iterations. Checkpoints and samples in %s.",
                  config.train.iterations, workdir)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app_errors.run(main)

@@ -7,7 +7,9 @@ Images of any size and mode are resized to the model's size; `--keep_size` resiz
 translations back. `--strips` also writes the official 7-tile strips with CAM heatmaps.
 """
 
-from absl import app, flags, logging
+from absl import flags, logging
+
+from ugatit_tf import app_errors, config_validation
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Training work dir (config + checkpoints).",
                                required=True)
@@ -27,6 +29,12 @@ def main(argv):
     del argv
     import os
 
+    v = config_validation
+    v.check_flag("batch_size", _BATCH_SIZE.value, v.at_least(1))
+    if _INPUT_DIR.value is not None and not os.path.isdir(_INPUT_DIR.value):
+        raise app_errors.UserError(
+            f"--input_dir={_INPUT_DIR.value} is not a directory: pass a folder of images")
+
     from ugatit_tf import checkpoints, translation
 
     output_dir = _OUTPUT_DIR.value or os.path.join(_WORKDIR.value, "translations")
@@ -35,12 +43,13 @@ def main(argv):
                                          _BATCH_SIZE.value)
         logging.info("Wrote the test split's translations to %s", output_dir)
         return
+    paths = translation.list_inputs(_INPUT_DIR.value)  # bad input first, before the model
     nets, config = checkpoints.load_networks(_WORKDIR.value, _CHECKPOINT.value)
     count = translation.translate_folder(
         nets, config.model.image_size, _INPUT_DIR.value, output_dir, _DIRECTION.value,
-        _STRIPS.value, _KEEP_SIZE.value, _BATCH_SIZE.value)
+        _STRIPS.value, _KEEP_SIZE.value, _BATCH_SIZE.value, paths=paths)
     logging.info("Wrote %d translations to %s", count, output_dir)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app_errors.run(main)

@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-from PIL import Image
+from PIL import Image, ImageOps
 
 from configs import demo
 from ugatit_tf import checkpoints, export_lib
@@ -199,6 +199,28 @@ def signature_blocks(cli_output):
     return dict(zip(parts[1::2], parts[2::2]))
 
 
+def test_serving_default_applies_the_exif_orientation(light_export):
+    """Issue 15 item 10: a phone photo with orientation 6 is translated upright, like the
+    same pixels sent upright."""
+    rng = np.random.default_rng(3)
+    stored = rng.integers(0, 256, (SIZE, 2 * SIZE, 3), dtype=np.uint8)  # landscape
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    buffer = io.BytesIO()
+    Image.fromarray(stored).save(buffer, "JPEG", exif=exif.tobytes(), quality=95)
+    upright = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(buffer.getvalue()))))
+    serve = light_export.loaded.signatures["serving_default"]
+    got = serve(image_bytes=tf.constant([buffer.getvalue()]))["image_bytes"][0]
+    want = serve(image_bytes=tf.constant([encode(upright, "PNG")]))["image_bytes"][0]
+    got, want = tf.io.decode_png(got).numpy(), tf.io.decode_png(want).numpy()
+    assert got.shape == want.shape == (2 * SIZE, SIZE, 3)  # portrait
+    # The two routes differ only by TF's and Pillow's JPEG decoders (1-2 of 255 on
+    # average, measured); a sideways translation differs by ~60.
+    difference = float(np.mean(np.abs(got.astype(int) - want.astype(int))))
+    print(f"orientation 6 vs upright: mean |difference| {difference:.2f} of 255")
+    assert difference < 8
+
+
 def test_saved_model_cli_lists_documented_signatures(export):
     result = subprocess.run(
         # The running interpreter's saved_model_cli, not whichever the shell's PATH finds.
@@ -245,6 +267,43 @@ def test_empty_batch_gives_invalid_argument(light_export):
 def test_light_size_not_multiple_of_4_is_rejected(light_export):
     with pytest.raises(tf.errors.InvalidArgumentError, match="multiples of 4"):
         light_export.loaded.signatures["a2b"](images=tf.zeros([1, 30, 32, 3]))
+
+
+@pytest.mark.parametrize("images, message", [
+    (np.full([1, SIZE, SIZE, 3], np.nan, np.float32), "NaN or Inf"),
+    (np.full([1, SIZE, SIZE, 3], np.inf, np.float32), "NaN or Inf"),
+    (np.full([1, SIZE, SIZE, 3], 1e38, np.float32), r"must lie in \[-1, 1\]"),
+    (np.full([1, SIZE, SIZE, 3], 255.0, np.float32), r"must lie in \[-1, 1\]"),
+    (np.zeros([1, 4, 4, 3], np.float32), "multiples of 4 and at least 8"),
+    (np.zeros([0, SIZE, SIZE, 3], np.float32), "the batch is empty"),
+    (np.zeros([SIZE, SIZE, 3], np.float32), r"must be float32 \[N, H, W, 3\]"),
+    (np.zeros([1, SIZE, SIZE, 3, 1], np.float32), r"must be float32 \[N, H, W, 3\]"),
+])
+def test_bad_float_inputs_give_invalid_argument(light_export, images, message):
+    """Issue 15: each of these gave all-NaN outputs or a MirrorPad / misleading error."""
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        light_export.loaded.signatures["a2b"](images=tf.constant(images))
+    out = light_export.loaded.signatures["a2b"](images=tf.zeros([1, SIZE, SIZE, 3]))
+    assert np.isfinite(out["image"].numpy()).all()  # and the model keeps serving
+
+
+def test_uint8_signature_checks_the_shape(light_export):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="the batch is empty"):
+        light_export.loaded.signatures["a2b_uint8"](images=tf.zeros([0, SIZE, SIZE, 3],
+                                                                    tf.uint8))
+
+
+def test_tflite_limits_are_documented(light_export):
+    """What LiteRT cannot check is said in the metadata and the README."""
+    unchecked = light_export.metadata["tflite_unchecked"]
+    assert unchecked == export_lib.TFLITE_UNCHECKED
+    with open(os.path.join(light_export.path, export_lib.README_FILE)) as f:
+        assert unchecked in f.read()
+    # The documented behaviour: a 30x30 input comes back at another size, no error.
+    model = light_export.tflite_file("a2b", "float32")
+    out = export_lib.run_tflite(model, light_export.inputs(batch=1, height=30, width=30),
+                                "a2b")
+    assert out["image"].shape[1:3] != (30, 30)
 
 
 def test_full_signature_has_fixed_size(full_export):

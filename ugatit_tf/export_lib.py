@@ -35,25 +35,47 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from ugatit_tf import checkpoints
+from ugatit_tf import checkpoints, config_validation
+from ugatit_tf.app_errors import UserError
+from ugatit_tf.data import exif
 from ugatit_tf.layers.precision import float32_internals
 from ugatit_tf.models.networks import DIRECTIONS, check_direction  # noqa: F401 (API)
 
-TFLITE_VARIANTS = ("float32", "float16", "int8")
+TFLITE_VARIANTS = config_validation.TFLITE_VARIANTS
 TFLITE_SUBDIR = "tflite"
 METADATA_FILE = "export_metadata.json"
 README_FILE = "README.txt"
+
+# Light generators: two stride-2 downsamplings and reflection pads of 1 at the bottleneck
+# need at least 2x2 there (a 4x4 input fails inside MirrorPad).
+MIN_LIGHT_SIZE = 8
+# Float inputs may exceed [-1, 1] by rounding in the caller's scaling (float16 pipelines:
+# ~1e-3); anything further off is a wrong scaling such as [0, 255].
+RANGE_TOLERANCE = 0.01
+# What the TFLite files cannot check (LiteRT has no assertion op): for the metadata.
+TFLITE_UNCHECKED = (
+    "The TFLite files do not check their input: a height or width that is not a "
+    "multiple of 4 (or below 8) comes back silently resized to another size, and NaN, "
+    "Inf or values outside [-1, 1] give NaN or garbage outputs without an error. Check "
+    "the size and values in the app (the SavedModel signatures do).")
 
 # LiteRT operators that mean the file is not self-contained on a phone.
 _VARIABLE_OPS = ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE")
 
 
+class ExportError(UserError):
+    """A bad export request (paths, versions, variants); the message says what to do."""
+
+
+class ExportExistsError(ExportError, FileExistsError):
+    """The export's version directory exists already."""
+
+
 def check_tflite_variants(variants):
-    unknown = [v for v in variants if v not in TFLITE_VARIANTS]
-    if unknown:
-        raise ValueError(
-            f"Unknown TFLite variant(s) {unknown}: use any of {', '.join(TFLITE_VARIANTS)}.")
-    return tuple(variants)
+    try:
+        return config_validation.check_choices("tflite", variants, TFLITE_VARIANTS)
+    except UserError as e:
+        raise ExportError(str(e)) from None
 
 
 def input_spec(model_config):
@@ -108,22 +130,56 @@ class GeneratorEndpoints:
         self.bytes_spec = tf.TensorSpec([None], tf.string, name="image_bytes")
 
     def translate(self, images):
-        """float32 [N, H, W, 3] in [-1, 1] -> image, heatmap (upscaled), cam_logit."""
-        # Checked at run time too: a loaded signature does not enforce its input shape,
-        # and a size that is not a multiple of 4 would come back silently resized.
-        size = tf.shape(images)[1:3]
-        if self.light:
-            tf.debugging.assert_equal(
-                tf.math.floormod(size, 4), 0,
-                message="height and width of the images must be multiples of 4")
-        else:
-            tf.debugging.assert_equal(
-                size, self.image_size,
-                message=f"the full-mode generator takes {self.image_size}x"
-                        f"{self.image_size} images only")
-        image, cam_logit, heatmap = self.generator(images)
+        """float32 [N, H, W, 3] in [-1, 1] -> image, heatmap (upscaled), cam_logit.
+
+        Raises InvalidArgument (the request fails, the server keeps serving) for an
+        input that is not [N >= 1, H, W, 3], a size the generator does not take, or
+        values that are not finite or lie outside [-1, 1] (`check_images`).
+        """
+        image, cam_logit, heatmap = self.generator(self.check_images(images))
         heatmap = tf.image.resize(heatmap, tf.shape(image)[1:3], method="bilinear")
         return {"image": image, "heatmap": heatmap, "cam_logit": cam_logit}
+
+    def check_images(self, images):
+        """`images`, after run-time checks of its shape and values (see `translate`).
+
+        A loaded signature does not enforce its input's shape, so every check runs on
+        the tensor's run-time shape. The rank is counted from that shape's entries:
+        TensorFlow folds `tf.rank` / `tf.size` of the shape into the signature's
+        static rank 4, which a rank-3 input then passes.
+        """
+        shape = tf.shape(images)
+        rank = tf.reduce_sum(tf.cast(shape >= 0, tf.int32))
+        dims = tf.concat([shape, tf.zeros([4], tf.int32)], 0)[:4]  # safe at any rank
+        expected = "images must be float32 [N, H, W, 3] (NHWC, RGB, values in [-1, 1])"
+        checks = [
+            tf.debugging.Assert(tf.logical_and(tf.equal(rank, 4), tf.equal(dims[3], 3)),
+                                [f"{expected}; got the shape", shape], summarize=8),
+            tf.debugging.Assert(dims[0] > 0,
+                                ["the batch is empty: send at least one image"])]
+        size = dims[1:3]
+        if self.light:
+            checks.append(tf.debugging.Assert(
+                tf.reduce_all((tf.math.floormod(size, 4) == 0) & (size >= MIN_LIGHT_SIZE)),
+                [f"height and width of the images must be multiples of 4 and at least "
+                 f"{MIN_LIGHT_SIZE} (trained at {self.image_size}); got", size]))
+        else:
+            checks.append(tf.debugging.Assert(
+                tf.reduce_all(tf.equal(size, self.image_size)),
+                [f"the full-mode generator takes {self.image_size}x{self.image_size} "
+                 f"images only; got", size]))
+        with tf.control_dependencies(checks):  # values only once the shape is right
+            finite = tf.reduce_all(tf.math.is_finite(images))
+            largest = tf.reduce_max(tf.abs(images))
+            checks.append(tf.debugging.Assert(
+                finite, [f"the images hold NaN or Inf values; {expected}"]))
+        with tf.control_dependencies(checks):
+            checks.append(tf.debugging.Assert(
+                largest <= 1.0 + RANGE_TOLERANCE,
+                ["image values must lie in [-1, 1] (x = pixel / 127.5 - 1); the largest "
+                 "magnitude is", largest]))
+        with tf.control_dependencies(checks):
+            return tf.identity(images)
 
     def translate_uint8(self, pixels):
         """uint8 RGB pixels -> the same outputs as `translate`, image as uint8."""
@@ -134,8 +190,9 @@ class GeneratorEndpoints:
         """Encoded images (JPEG, PNG, GIF, BMP, WebP) -> translated PNGs of the same size.
 
         Each image is decoded to RGB (grayscale is replicated, alpha is dropped),
-        resized to `image_size` x `image_size`, translated, resized back to its own
-        size and encoded as PNG. Undecodable bytes raise InvalidArgument.
+        turned upright by its EXIF orientation (JPEG; `data.exif`), resized to
+        `image_size` x `image_size`, translated, resized back to its (upright) size and
+        encoded as PNG. Undecodable bytes raise InvalidArgument.
         """
         size = self.image_size
         tf.debugging.assert_positive(
@@ -143,6 +200,7 @@ class GeneratorEndpoints:
 
         def decode(data):
             pixels = tf.io.decode_image(data, channels=3, expand_animations=False)
+            pixels = exif.apply_orientation(pixels, exif.orientation(data))
             pixels.set_shape([None, None, 3])
             resized = tf.image.resize(tf.cast(pixels, tf.float32), [size, size],
                                       antialias=True)
@@ -321,7 +379,7 @@ def export_generators(gen_a2b, gen_b2a, model_config, output_dir,
     check_direction(serving_direction)
     tflite_variants = check_tflite_variants(tflite_variants)
     if tf.io.gfile.exists(output_dir):
-        raise FileExistsError(f"{output_dir} already exists; not overwriting an export.")
+        raise ExportExistsError(f"{output_dir} already exists; not overwriting an export.")
     generators = {"a2b": gen_a2b, "b2a": gen_b2a}
 
     start = time.time()
@@ -384,6 +442,7 @@ def export_generators(gen_a2b, gen_b2a, model_config, output_dir,
         "serving_direction": serving_direction,
         "signatures": signature_summary(model_config, serving_direction),
         "tflite": files,
+        "tflite_unchecked": TFLITE_UNCHECKED if files else None,
         "verification": {"input": "uniform random in [-1, 1], seed 0",
                          "saved_model_max_abs_error": checks} if verify else None,
         "source": source or {},
@@ -420,7 +479,7 @@ def readme_text(metadata):
         lines.append(f"  {name} ({sig['direction']}): {ins} -> {outs}")
     if metadata["tflite"]:
         lines += ["", "TFLite files (builtin ops only; signature key = direction, input "
-                      "'images'). They do not check the input size: send the size above."]
+                      "'images').", metadata["tflite_unchecked"]]
         for name, entry in metadata["tflite"].items():
             err = entry.get("max_abs_error_vs_keras")
             lines.append(f"  {name}: {entry['bytes'] / 2**20:.2f} MB"
@@ -434,11 +493,11 @@ def resolve_source(workdir=None, checkpoint=None):
     if workdir:
         return workdir
     if not checkpoint:
-        raise ValueError("Pass --workdir (a training dir) or --checkpoint (a ckpt-N prefix).")
+        raise ExportError("Pass --workdir (a training dir) or --checkpoint (a ckpt-N prefix).")
     # <workdir>/checkpoints/ckpt-N
     parent = os.path.dirname(os.path.dirname(os.path.abspath(checkpoint)))
     if not tf.io.gfile.exists(os.path.join(parent, checkpoints.CONFIG_FILE)):
-        raise FileNotFoundError(
+        raise checkpoints.NoCheckpointError(
             f"Cannot find the config of {checkpoint}: pass --workdir, the training dir "
             f"that holds {checkpoints.CONFIG_FILE}.")
     return parent
@@ -474,20 +533,19 @@ def export(workdir=None, checkpoint=None, export_dir="exports", model_name=None,
     workdir = resolve_source(workdir, checkpoint)
     checkpoints.read_config(workdir)  # a missing config is the first thing to report
     if checkpoint and not tf.io.gfile.glob(checkpoint + ".index"):
-        raise FileNotFoundError(
+        raise checkpoints.NoCheckpointError(
             f"No checkpoint at {checkpoint} ({checkpoint}.index is missing); pass a "
             f"prefix such as {checkpoints.checkpoint_dir(workdir)}/ckpt-1.")
-    checkpoint = checkpoint or checkpoints.latest_checkpoint(workdir)
-    logging.info("Restoring %s (config %s)", checkpoint,
+    logging.info("Restoring %s (config %s)", checkpoint or "the newest checkpoint",
                  os.path.join(workdir, checkpoints.CONFIG_FILE))
-    nets, config = checkpoints.load_networks(workdir, checkpoint)
+    nets, config, checkpoint = checkpoints.restore_networks(workdir, checkpoint)
 
     model_name = model_name or os.path.basename(os.path.normpath(os.path.abspath(workdir)))
     model_dir = os.path.join(export_dir, model_name)
     version = version or next_version(model_dir)
     final_dir = os.path.join(model_dir, str(version))
     if tf.io.gfile.exists(final_dir):
-        raise FileExistsError(f"{final_dir} already exists; pick another --version.")
+        raise ExportExistsError(f"{final_dir} already exists; pick another --version.")
     # TF Serving watches integer directories only: write elsewhere, then rename.
     tmp_dir = os.path.join(model_dir, f".tmp-{version}")
     if tf.io.gfile.exists(tmp_dir):

@@ -9,6 +9,7 @@ eagerly between loops.
 
 import math
 import os
+import re
 import time
 
 import keras
@@ -16,12 +17,18 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from ugatit_tf import checkpoints, data, runtime, tasks, visualization
+from ugatit_tf import checkpoints, data, runtime, stop_signals, tasks, visualization
+from ugatit_tf.app_errors import UserError
 from ugatit_tf.layers.precision import statistics_dtype
 
 
 class NonFiniteLossError(RuntimeError):
     """A loss became NaN or Inf; the last good checkpoint is left as it was."""
+
+
+class CheckpointWriteError(UserError):
+    """A checkpoint could not be written (read-only or full disk); the previous one is
+    left as it was."""
 
 
 class Trainer:
@@ -39,10 +46,14 @@ class Trainer:
 
     def __init__(self, config, workdir, strategy, steps_per_loop=10, jit_compile=False,
                  is_chief=True):
+        if not isinstance(steps_per_loop, int) or steps_per_loop < 1:
+            raise ValueError(f"steps_per_loop must be an integer >= 1, got {steps_per_loop!r}")
         self.config = config
         self.workdir = workdir
         self.strategy = strategy
         self.steps_per_loop = steps_per_loop
+        self.stop_signal = None  # "SIGTERM" / "SIGINT" when train() stopped on one
+        self._any_replica = None  # the stop agreement over replicas (_agree_to_stop)
         self.is_chief = is_chief
         train = config.train
         keras.utils.set_random_seed(train.seed)  # the same initial weights every run
@@ -72,13 +83,17 @@ class Trainer:
         if not is_chief:  # other workers write to a scratch copy
             directory = os.path.join(workdir, "tmp_worker", str(strategy.cluster_resolver
                                                                   .task_id))
-        self.manager = tf.train.CheckpointManager(
-            self.checkpoint, directory, max_to_keep=train.keep_checkpoints)
+        self._checkpoint_dir = directory
+        self.manager = self._checkpoint_manager()
         # XLA compiles the step only: the loop around it reads the data iterator,
         # which has no XLA kernel.
         self._step = (tf.function(self._replica_step, jit_compile=True) if jit_compile
                       else self._replica_step)
         self._loop = tf.function(self._train_loop)
+
+    def _checkpoint_manager(self):
+        return tf.train.CheckpointManager(self.checkpoint, self._checkpoint_dir,
+                                          max_to_keep=self.config.train.keep_checkpoints)
 
     # ---- compiled part -------------------------------------------------------------
 
@@ -112,10 +127,19 @@ class Trainer:
 
     # ---- eager part ----------------------------------------------------------------
 
-    def restore_or_initialize(self):
-        """Resumes from the latest checkpoint of the work dir, if any, and opens the
-        data stream at that step (so bad data is reported now); returns the step."""
-        path = self.manager.restore_or_initialize()
+    def restore_or_initialize(self, checkpoint=None):
+        """Resumes from `checkpoint` or else the newest checkpoint of the work dir that
+        restores (`checkpoints.restore_latest`: never a fresh start over existing
+        checkpoints), and opens the data stream at that step (so bad data is reported
+        now); returns the step.
+
+        Raises:
+            checkpoints.CheckpointError: the work dir holds checkpoints but none
+                restores, or `checkpoint` does not.
+        """
+        path = checkpoints.restore_latest(self.checkpoint, self._checkpoint_dir,
+                                          explicit=checkpoint, tidy=self.is_chief)
+        self.manager = self._checkpoint_manager()  # sees the files as they are now
         if path:
             logging.info("Resumed from %s at step %d.", path, int(self.step.numpy()))
         self._data_iterator()
@@ -147,7 +171,30 @@ class Trainer:
         self._iterator = None
 
     def save(self):
-        return self.manager.save(checkpoint_number=int(self.step.numpy()))
+        step = int(self.step.numpy())
+        try:
+            return self.manager.save(checkpoint_number=step)
+        except (tf.errors.OpError, OSError) as e:
+            message = getattr(e, "message", None) or str(e)
+            message = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", message)
+            raise CheckpointWriteError(
+                f"Could not write the checkpoint of step {step} to {self._checkpoint_dir}: "
+                f"{type(e).__name__}: {message.strip().splitlines()[0]}. The previous "
+                f"checkpoint ({self.manager.latest_checkpoint or 'none'}) is intact; free "
+                f"disk space or make the work dir writable, then run the same command to "
+                f"resume.") from None
+
+    def _agree_to_stop(self, requested):
+        """Whether to stop now: with several replicas, every worker stops at the same
+        step when any of them was asked to (the requests summed over the replicas)."""
+        if self.strategy.num_replicas_in_sync == 1:
+            return bool(requested)
+        if self._any_replica is None:
+            def any_replica(flag):
+                flags = self.strategy.run(lambda: tf.identity(flag))
+                return self.strategy.reduce(tf.distribute.ReduceOp.SUM, flags, axis=None)
+            self._any_replica = tf.function(any_replica)
+        return float(self._any_replica(tf.constant(float(bool(requested))))) > 0
 
     def learning_rate(self):
         return float(self.gen_optimizer.learning_rate)
@@ -175,7 +222,9 @@ class Trainer:
     def train(self, num_steps=None, on_loop_end=None):
         """Trains until `config.train.iterations` (or `num_steps` more iterations).
 
-        Checkpoints every `save_freq` iterations and on Ctrl-C; raises
+        Checkpoints every `save_freq` iterations; on SIGTERM or SIGINT it finishes the
+        current loop, saves and returns (`stop_signal` says which signal; a second
+        Ctrl-C raises KeyboardInterrupt at once, after a save). Raises
         NonFiniteLossError (without saving) when a loss is NaN or Inf.
 
         Args:
@@ -187,26 +236,34 @@ class Trainer:
         end = train.iterations if num_steps is None else min(train.iterations,
                                                              step + num_steps)
         saved_step = step
-        if step < end:
-            self.prepare()
+        stop = stop_signals.StopOnSignal()
         try:
-            while step < end:
-                n = min(self.steps_per_loop, end - step, _to_next(step, train.save_freq))
-                metrics, finite = self._loop(self._data_iterator(), tf.constant(n))
-                step = int(self.step.numpy())
-                if not bool(finite):
-                    raise NonFiniteLossError(
-                        f"A loss became NaN or Inf between steps {step - n} and {step}: "
-                        + ", ".join(f"{k}={float(v):.4g}" for k, v in metrics.items()
-                                    if not math.isfinite(float(v)))
-                        + f". Nothing was saved; the last good checkpoint is "
-                        f"{self.manager.latest_checkpoint}. Try a lower learning rate or "
-                        f"float32.")
-                if on_loop_end is not None:
-                    on_loop_end(step, metrics)
-                if step % train.save_freq == 0 or step == end:
-                    self.save()
-                    saved_step = step
+            with stop:  # from here a signal stops at the end of a loop, with a save
+                if step < end:
+                    self.prepare()
+                while step < end:
+                    n = min(self.steps_per_loop, end - step, _to_next(step, train.save_freq))
+                    metrics, finite = self._loop(self._data_iterator(), tf.constant(n))
+                    step = int(self.step.numpy())
+                    if not bool(finite):
+                        raise NonFiniteLossError(
+                            f"A loss became NaN or Inf between steps {step - n} and {step}: "
+                            + ", ".join(f"{k}={float(v):.4g}" for k, v in metrics.items()
+                                        if not math.isfinite(float(v)))
+                            + f". Nothing was saved; the last good checkpoint is "
+                            f"{self.manager.latest_checkpoint}. Try a lower learning rate "
+                            f"or float32.")
+                    if on_loop_end is not None:
+                        on_loop_end(step, metrics)
+                    stopping = self._agree_to_stop(stop.requested)
+                    if step % train.save_freq == 0 or step == end or stopping:
+                        self.save()
+                        saved_step = step
+                    if stopping:
+                        self.stop_signal = stop.requested or "a signal to another worker"
+                        logging.warning("Stopped on %s at step %d; saved %s.",
+                                        self.stop_signal, step, self.manager.latest_checkpoint)
+                        break
         except KeyboardInterrupt:
             if int(self.step.numpy()) != saved_step:
                 logging.warning("Interrupted: saving a checkpoint at step %d.",

@@ -42,15 +42,26 @@ def translate_images(images, names, forward, backward, output_dir, strips=False,
             _write(strip, os.path.join(output_dir, "strips", stem + ".png"))
 
 
+INPUT_LAYOUT = "--input_dir must be a folder of image files (JPEG, PNG, ...)."
+
+
+def list_inputs(input_dir):
+    """The readable images of `input_dir` (others are skipped and named)."""
+    return folders.list_images(input_dir, layout=INPUT_LAYOUT)
+
+
 def translate_folder(nets, image_size, input_dir, output_dir, direction="a2b",
-                     strips=False, keep_size=False, batch_size=8):
+                     strips=False, keep_size=False, batch_size=8, paths=None):
     """Translates every readable image in `input_dir` (others are skipped and named).
+
+    Args:
+        paths: the images to translate, if `list_inputs(input_dir)` was called already.
 
     Returns:
         The number of images written.
     """
     forward, backward = nets.generator_pair(direction)
-    paths = folders.validate_files(folders.list_files(input_dir), input_dir)
+    paths = paths if paths is not None else list_inputs(input_dir)
     for start in range(0, len(paths), batch_size):
         batch = paths[start:start + batch_size]
         raw = [decode.load_rgb(p) for p in batch]

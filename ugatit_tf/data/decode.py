@@ -10,7 +10,7 @@ parallel `tf.data` map over `tf.numpy_function` decodes on several cores.
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 _HIGH_DEPTH_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
 
@@ -39,7 +39,10 @@ def to_rgb_array(image):
 
 
 def load_rgb(path, min_size=None):
-    """Reads an image file as uint8 RGB [H, W, 3].
+    """Reads an image file as uint8 RGB [H, W, 3], upright as image viewers show it.
+
+    An EXIF orientation (phone photos: orientation 6 is "rotate 90 degrees clockwise to
+    view") is applied with Pillow's `exif_transpose`.
 
     Args:
         path: file path (str or bytes).
@@ -52,7 +55,7 @@ def load_rgb(path, min_size=None):
     with Image.open(path) as image:
         if min_size and image.format == "JPEG":
             image.draft(image.mode, (min_size, min_size))
-        return to_rgb_array(image)
+        return to_rgb_array(ImageOps.exif_transpose(image))
 
 
 def check_image(path):

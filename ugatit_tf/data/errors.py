@@ -1,9 +1,11 @@
 """Errors raised when a dataset cannot be found or holds no usable image."""
 
+from ugatit_tf.app_errors import UserError
+
 LAYOUT = "<data_root>/<name>/{trainA,trainB,testA,testB}"
 
 
-class DatasetError(ValueError):
+class DatasetError(UserError):
     """A dataset name, folder or file list that cannot be used for training or evaluation."""
 
 

@@ -4,13 +4,14 @@ import json
 import os
 import time
 
+from ugatit_tf.app_errors import UserError
 from ugatit_tf.evaluation import domain_classifier, evaluator, inception, metrics, translators
 
 METRICS_FILE = "metrics.json"
 EVAL_SUBDIR = "eval"
 
 
-class EvaluationError(ValueError):
+class EvaluationError(UserError):
     """A bad request (paths, metrics, weights); the message says how to fix it."""
 
 
