@@ -44,9 +44,9 @@ def main(argv):
         logging.info("Wrote the test split's translations to %s", output_dir)
         return
     paths = translation.list_inputs(_INPUT_DIR.value)  # bad input first, before the model
-    nets, config = checkpoints.load_networks(_WORKDIR.value, _CHECKPOINT.value)
+    task, config = checkpoints.load_task(_WORKDIR.value, _CHECKPOINT.value)
     count = translation.translate_folder(
-        nets, config.model.image_size, _INPUT_DIR.value, output_dir, _DIRECTION.value,
+        task, config.model.image_size, _INPUT_DIR.value, output_dir, _DIRECTION.value,
         _STRIPS.value, _KEEP_SIZE.value, _BATCH_SIZE.value, paths=paths)
     logging.info("Wrote %d translations to %s", count, output_dir)
 

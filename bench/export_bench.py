@@ -2,7 +2,7 @@
 
     python bench/export_bench.py --data_dir=<dataset>/ants2bees/testA
 
-Exports two randomly initialised light generators with `export_lib.export_generators`
+Exports two randomly initialised light generators with `export_lib.export_task`
 (the code path of export.py), then measures on real photos resized to 256x256 and
 scaled to [-1, 1]: each TFLite file's size, its error against the Keras generator
 (max and mean |image - Keras| over all images) and the batch-1 latency (median of
@@ -27,7 +27,7 @@ from common import machine, median_ms, tflite_invoker, write_json  # noqa: E402 
 
 from configs import light  # noqa: E402
 from ugatit_tf import export_lib  # noqa: E402
-from ugatit_tf.models import UGATITGenerator  # noqa: E402
+from ugatit_tf.tasks.ugatit import UGATITTask  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("data_dir", None, "Folder of domain-A test images (JPEG/PNG).")
@@ -56,20 +56,17 @@ def main(argv):
     del argv
     logging.set_verbosity(logging.INFO)
     load_at_start = os.getloadavg()[0]  # other jobs on the machine skew the latencies
-    config = light.get_config().model
+    task = UGATITTask(light.get_config())  # the two generators export through the task
+    config = task.config.model
     size = config.image_size
     images, jpeg = load_images(FLAGS.data_dir, FLAGS.num_images, size)
-    gens = [UGATITGenerator(config.base_filters, config.num_res_blocks, size, config.light,
-                            name=name) for name in ("gen_a2b", "gen_b2a")]
-    for g in gens:
-        g.build((None, size, size, 3))
-    gen = gens[0]
+    gen = task.generators["a2b"]
     params = int(sum(np.prod(v.shape) for v in gen.trainable_variables))
 
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = os.path.join(tmp, "1")
         start = time.time()
-        export_lib.export_generators(*gens, config, out_dir, verify=False)
+        export_lib.export_task(task, config, out_dir, verify=False)
         export_seconds = time.time() - start
 
         keras_out = np.concatenate([gen(images[i:i + 1])[0].numpy()

@@ -9,7 +9,7 @@ batch-1 input, and compares every way of running one generator with the official
 PyTorch figure (759 ms/image, no grad, same machine kind; issue 6):
 Keras eager call, Keras `tf.function` (with and without XLA, and in mixed_bfloat16),
 the exported SavedModel `a2b` signature and the exported TFLite float32 / float16 files
-through `ai_edge_litert` (export through `export_lib.export_generators`, the code path
+through `ai_edge_litert` (export through `export_lib.export_task`, the code path
 of export.py). Median of `--runs` runs after a warm-up. Prints a table and writes
 bench/results/inference_bench.json with the 1-minute load average around each row.
 """
@@ -29,7 +29,8 @@ from common import machine, median_ms, tflite_invoker, write_json  # noqa: E402 
 
 from configs import light  # noqa: E402
 from ugatit_tf import export_lib  # noqa: E402
-from ugatit_tf.models import UGATITGenerator  # noqa: E402
+from ugatit_tf.models import UGATITGenerator
+from ugatit_tf.tasks.ugatit import UGATITTask  # noqa: E402
 
 PT_MS = 759.0
 
@@ -51,13 +52,10 @@ def main(argv):
     del argv
     if FLAGS.inter_op_threads:
         tf.config.threading.set_inter_op_parallelism_threads(FLAGS.inter_op_threads)
-    config = light.get_config().model
+    task = UGATITTask(light.get_config())  # the two generators export through the task
+    config = task.config.model
     size = config.image_size
-    gens = [UGATITGenerator(config.base_filters, config.num_res_blocks, size, config.light,
-                            name=name) for name in ("gen_a2b", "gen_b2a")]
-    for g in gens:
-        g.build((None, size, size, 3))
-    gen = gens[0]
+    gen = task.generators["a2b"]
     image = np.random.default_rng(0).uniform(-1, 1, (1, size, size, 3)).astype(np.float32)
     tensor = tf.constant(image)
     graph = tf.function(lambda x: gen(x)[0], reduce_retracing=True)
@@ -90,8 +88,8 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = os.path.join(tmp, "1")
         start = time.time()
-        export_lib.export_generators(*gens, config, out_dir, verify=False,
-                                     tflite_variants=tuple(FLAGS.variants))
+        export_lib.export_task(task, config, out_dir, verify=False,
+                               tflite_variants=tuple(FLAGS.variants))
         export_s = time.time() - start
         loaded = tf.saved_model.load(out_dir)
         signature = loaded.signatures["a2b"]

@@ -55,8 +55,8 @@ class Export:
                                     tiny_config(light))
         self.export_dir = str(root / "exports")
         self.path = export_lib.export(self.workdir, export_dir=self.export_dir)
-        nets, _ = checkpoints.load_networks(self.workdir)
-        self.keras = {"a2b": nets.gen_a2b, "b2a": nets.gen_b2a}
+        task, _ = checkpoints.load_task(self.workdir)
+        self.keras = task.generators
         self.loaded = tf.saved_model.load(self.path)
         with open(os.path.join(self.path, export_lib.METADATA_FILE)) as f:
             self.metadata = json.load(f)

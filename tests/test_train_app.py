@@ -36,7 +36,7 @@ def test_train_writes_checkpoints_samples_and_translates(tmp_path):
     assert sorted(os.listdir(workdir / "samples")) == [
         "A2B_0000000.png", "A2B_0000004.png", "B2A_0000000.png", "B2A_0000004.png"]
     assert any(f.startswith("events") for f in os.listdir(workdir / "tensorboard"))
-    nets, config = checkpoints.load_networks(str(workdir))
+    task, config = checkpoints.load_task(str(workdir))
     assert config.model.image_size == 32
 
     # The same command again: already trained, nothing to do.
@@ -102,8 +102,9 @@ def test_kill_9_leaves_a_loadable_latest_checkpoint(tmp_path):
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    nets, _ = checkpoints.load_networks(str(workdir))
-    assert all(np.all(np.isfinite(v.numpy())) for _, n in nets.items() for v in n.variables)
+    task, _ = checkpoints.load_task(str(workdir))
+    assert all(np.all(np.isfinite(v.numpy())) for n in task.networks.values()
+               for v in n.variables)
 
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -141,5 +142,6 @@ def test_train_options_run(tmp_path, flag):
     # XLA keeps the compiled step for the next run; without XLA nothing is compiled.
     assert any(f.startswith("xla_compile_cache") for f in os.listdir(cache)) == (
         flag == "--xla")
-    nets, _ = checkpoints.load_networks(str(workdir))
-    assert all(np.all(np.isfinite(v.numpy())) for _, n in nets.items() for v in n.variables)
+    task, _ = checkpoints.load_task(str(workdir))
+    assert all(np.all(np.isfinite(v.numpy())) for n in task.networks.values()
+               for v in n.variables)

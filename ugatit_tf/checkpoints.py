@@ -3,7 +3,7 @@
 Layout written by the trainer:
 
     <workdir>/config.json          the resolved config (ml_collections, as JSON)
-    <workdir>/checkpoints/ckpt-N   tf.train.Checkpoint: the six networks (spectral-norm
+    <workdir>/checkpoints/ckpt-N   tf.train.Checkpoint: the task's networks (spectral-norm
                                    state included), both optimizers, the step counter
     <workdir>/checkpoints/checkpoint   the CheckpointManager's state file (which ckpt-N
                                    are kept, the newest); rebuilt from the ckpt-N files
@@ -27,7 +27,6 @@ import tensorflow as tf
 from absl import logging
 
 from ugatit_tf.app_errors import UserError
-from ugatit_tf.models import build_networks
 
 CONFIG_FILE = "config.json"
 CHECKPOINT_SUBDIR = "checkpoints"
@@ -65,11 +64,10 @@ def read_config(workdir):
 
 
 def networks_from_config(model_config, dtype=None):
-    m = model_config
-    return build_networks(
-        base_filters=m.base_filters, num_res_blocks=m.num_res_blocks,
-        image_size=m.image_size, light=m.light, disc_global_layers=m.disc_global_layers,
-        disc_local_layers=m.disc_local_layers, dtype=dtype)
+    """U-GAT-IT's six networks of a model config (`tasks.ugatit.networks_from_config`)."""
+    from ugatit_tf.tasks.ugatit import networks_from_config as ugatit_networks
+
+    return ugatit_networks(model_config, dtype=dtype)
 
 
 def variables_by_path(net):
@@ -288,25 +286,28 @@ def restore_latest(checkpoint, directory, explicit=None, tidy=True):
     return path
 
 
-def load_networks(workdir, checkpoint=None, dtype=None):
-    """Builds the networks from `<workdir>/config.json` and restores their weights.
+def load_task(workdir, checkpoint=None, dtype=None):
+    """Builds the task of `<workdir>/config.json` and restores its networks' weights.
 
     Args:
-        workdir: a training work dir.
+        workdir: a training work dir (of any task; "ugatit" when config.json names none).
         checkpoint: a checkpoint prefix (`.../ckpt-N`); by default the newest one that
             restores (newer ones that do not are skipped with a warning).
 
     Returns:
-        `(nets, config)`.
+        `(task, config)`.
     """
-    nets, config, _ = restore_networks(workdir, checkpoint, dtype)
-    return nets, config
+    task, config, _ = restore_task(workdir, checkpoint, dtype)
+    return task, config
 
 
-def restore_networks(workdir, checkpoint=None, dtype=None):
-    """`load_networks`, also returning the checkpoint prefix restored."""
+def restore_task(workdir, checkpoint=None, dtype=None):
+    """`load_task`, also returning the checkpoint prefix restored."""
+    from ugatit_tf import tasks
+
     config = read_config(workdir)
-    nets = networks_from_config(config.model, dtype=dtype)
+    task = tasks.get_task(config, dtype=dtype)
+    nets = task.networks
     if checkpoint:
         candidates = [checkpoint]
     else:
@@ -322,4 +323,4 @@ def restore_networks(workdir, checkpoint=None, dtype=None):
     if skipped:
         logging.warning("Using %s: the newer %s did not restore.", path,
                         ", ".join(os.path.basename(p) for p, _ in skipped))
-    return nets, config, path
+    return task, config, path

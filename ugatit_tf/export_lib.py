@@ -1,4 +1,4 @@
-"""Export of the trained generators: a TF Serving SavedModel and LiteRT (TFLite) files.
+"""Export of a task's trained generators: a TF Serving SavedModel and LiteRT files.
 
 Layout written by `export` (TF Serving's: one integer directory per version):
 
@@ -9,15 +9,16 @@ Layout written by `export` (TF Serving's: one integer directory per version):
         export_metadata.json           input spec, signatures, files, errors vs Keras
         README.txt                     the same, for people
 
-Signatures of the SavedModel (H, W are `image_size` in full mode; in light mode any
-multiple of 4, `None` below):
+Signatures of the SavedModel (H, W are `image_size` for U-GAT-IT's full mode; any
+multiple of 4 otherwise, `None` below):
 
     serving_default  image_bytes: string [N]  ->  image_bytes: string [N] (PNG)
     a2b_bytes / b2a_bytes  the same per direction (serving_default is one of them)
     a2b / b2a        images: float32 [N, H, W, 3] RGB in [-1, 1]  ->
-                     image: float32 [N, H, W, 3] in [-1, 1],
-                     heatmap: float32 [N, H, W, 1] (CAM heatmap, bilinearly upscaled),
-                     cam_logit: float32 [N, 2]
+                     image: float32 [N, H, W, 3] in [-1, 1], and the task's extras
+                     (`TranslationTask.translate`): U-GAT-IT heatmap [N, H, W, 1] (CAM,
+                     bilinearly upscaled) and cam_logit [N, 2]; AttentionGAN attention
+                     [N, H, W, 10] (scheme II; 1 for scheme I); CycleGAN none
     a2b_uint8 / b2a_uint8  the same with images: uint8 [N, H, W, 3] (0..255) in and
                      image: uint8 out
 
@@ -63,6 +64,18 @@ TFLITE_UNCHECKED = (
 _VARIABLE_OPS = ("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE")
 
 
+OUTPUT_DESCRIPTIONS = {
+    "image": "RGB in [-1, 1] (uint8 0..255 for the *_uint8 and PNG for the *_bytes "
+             "signatures), same size as the input",
+    "heatmap": "U-GAT-IT's CAM attention heatmap (channel sum), bilinearly upscaled to "
+               "the image size, unnormalised",
+    "cam_logit": "[gap, gmp] logits of U-GAT-IT's CAM auxiliary classifier",
+    "attention": "AttentionGAN's attention masks, softmax over the last axis (scheme II: "
+                 "9 foreground masks, then the background mask; scheme I: one sigmoid "
+                 "mask)",
+}
+
+
 class ExportError(UserError):
     """A bad export request (paths, versions, variants); the message says what to do."""
 
@@ -78,10 +91,16 @@ def check_tflite_variants(variants):
         raise ExportError(str(e)) from None
 
 
+def fixed_size(model_config):
+    """Whether the generators take `image_size` inputs only (U-GAT-IT's full mode,
+    whose MLP flattens the feature map); the other generators are convolutional."""
+    return model_config.get("light", True) is False
+
+
 def input_spec(model_config):
     """What every float entry point expects, as stored in the metadata."""
     size = model_config.image_size
-    if model_config.light:
+    if not fixed_size(model_config):
         shape = [None, None, None, 3]
         size_text = (f"any multiples of 4, dynamic (trained at "
                      f"{size}x{size})")
@@ -97,7 +116,7 @@ def input_spec(model_config):
         "scaling": "x = pixel / 127.5 - 1 for 8-bit pixels",
         "size": size_text,
         "image_size": size,
-        "light": bool(model_config.light),
+        "fixed_size": fixed_size(model_config),
     }
 
 
@@ -112,16 +131,17 @@ def to_uint8_image(images):
 
 
 class GeneratorEndpoints:
-    """The serving functions of one generator.
+    """The serving functions of one direction of a task.
 
     Args:
-        generator: a built `UGATITGenerator`.
+        translate_fn: `images -> {"image": ..., extras}`, a task's `translate` for one
+            direction.
         image_size: the size the generator was trained at (bytes inputs are resized to it).
-        light: whether the generator is the light variant (any multiple of 4 as input).
+        light: whether the generator takes any multiple of 4 (not only `image_size`).
     """
 
-    def __init__(self, generator, image_size, light):
-        self.generator = generator
+    def __init__(self, translate_fn, image_size, light):
+        self.translate_fn = translate_fn
         self.image_size = image_size
         self.light = light
         side = None if light else image_size
@@ -130,15 +150,19 @@ class GeneratorEndpoints:
         self.bytes_spec = tf.TensorSpec([None], tf.string, name="image_bytes")
 
     def translate(self, images):
-        """float32 [N, H, W, 3] in [-1, 1] -> image, heatmap (upscaled), cam_logit.
+        """float32 [N, H, W, 3] in [-1, 1] -> image and the task's extras, feature maps
+        (U-GAT-IT's heatmap) bilinearly upscaled to the image size.
 
         Raises InvalidArgument (the request fails, the server keeps serving) for an
         input that is not [N >= 1, H, W, 3], a size the generator does not take, or
         values that are not finite or lie outside [-1, 1] (`check_images`).
         """
-        image, cam_logit, heatmap = self.generator(self.check_images(images))
-        heatmap = tf.image.resize(heatmap, tf.shape(image)[1:3], method="bilinear")
-        return {"image": image, "heatmap": heatmap, "cam_logit": cam_logit}
+        outputs = dict(self.translate_fn(self.check_images(images)))
+        size = tf.shape(outputs["image"])[1:3]
+        for key, value in outputs.items():
+            if key != "image" and value.shape.rank == 4:
+                outputs[key] = tf.image.resize(value, size, method="bilinear")
+        return outputs
 
     def check_images(self, images):
         """`images`, after run-time checks of its shape and values (see `translate`).
@@ -209,7 +233,7 @@ class GeneratorEndpoints:
         images, sizes = tf.map_fn(
             decode, image_bytes, fn_output_signature=(
                 tf.TensorSpec([size, size, 3], tf.float32), tf.TensorSpec([2], tf.int32)))
-        translated, _, _ = self.generator(images)
+        translated = self.translate_fn(images)["image"]
 
         def encode(args):
             image, original_size = args
@@ -220,22 +244,22 @@ class GeneratorEndpoints:
         return {"image_bytes": pngs}
 
 
-def build_archive(gen_a2b, gen_b2a, model_config, serving_direction="a2b"):
+def build_archive(task, model_config, serving_direction="a2b"):
     """An `ExportArchive` with every signature of the module docstring.
 
     Args:
-        gen_a2b, gen_b2a: the built generators.
+        task: a `TranslationTask` with trained generators.
         model_config: the `model` part of the training config.
         serving_direction: the direction of `serving_default`.
     """
     check_direction(serving_direction)
     archive = keras.export.ExportArchive()
-    generators = {"a2b": gen_a2b, "b2a": gen_b2a}
     endpoints = {}
-    for direction, generator in generators.items():
-        archive.track(generator)
+    for direction in DIRECTIONS:
+        archive.track(task.generators[direction])
         endpoints[direction] = GeneratorEndpoints(
-            generator, model_config.image_size, model_config.light)
+            lambda x, d=direction: task.translate(d, x), model_config.image_size,
+            not fixed_size(model_config))
     # The first endpoint added is also exported as serving_default.
     serving = endpoints[serving_direction]
     archive.add_endpoint("serving_default", serving.translate_bytes, [serving.bytes_spec])
@@ -246,17 +270,22 @@ def build_archive(gen_a2b, gen_b2a, model_config, serving_direction="a2b"):
     return archive
 
 
-def signature_summary(model_config, serving_direction="a2b"):
+def output_shapes(task, model_config):
+    """`{output name: (rank, channels)}` of the task's `translate`, found by one call."""
+    size = model_config.image_size
+    outputs = task.translate("a2b", np.zeros((1, size, size, 3), np.float32))
+    return {k: (v.shape.rank, int(v.shape[-1])) for k, v in outputs.items()}
+
+
+def signature_summary(task, model_config, serving_direction="a2b"):
     """{signature: {"inputs": {name: (dtype, shape)}, "outputs": {...}}} as exported."""
     spec = input_spec(model_config)
     shape = spec["shape"]
-    image, heat = shape, shape[:3] + [1]
-    float_io = {"inputs": {"images": ["float32", shape]},
-                "outputs": {"image": ["float32", image], "heatmap": ["float32", heat],
-                            "cam_logit": ["float32", [None, 2]]}}
+    outputs = {key: ["float32", shape[:3] + [c] if rank == 4 else [None, c]]
+               for key, (rank, c) in output_shapes(task, model_config).items()}
+    float_io = {"inputs": {"images": ["float32", shape]}, "outputs": outputs}
     uint8_io = {"inputs": {"images": ["uint8", shape]},
-                "outputs": {"image": ["uint8", image], "heatmap": ["float32", heat],
-                            "cam_logit": ["float32", [None, 2]]}}
+                "outputs": {**outputs, "image": ["uint8", shape]}}
     bytes_io = {"inputs": {"image_bytes": ["string", [None]]},
                 "outputs": {"image_bytes": ["string", [None]]}}
     summary = {"serving_default": {**bytes_io, "direction": serving_direction}}
@@ -358,13 +387,13 @@ def _max_abs(a, b):
     return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
 
 
-def export_generators(gen_a2b, gen_b2a, model_config, output_dir,
-                      serving_direction="a2b", tflite_variants=TFLITE_VARIANTS,
-                      source=None, verify=True):
-    """Writes the SavedModel, TFLite files and metadata of two generators to `output_dir`.
+def export_task(task, model_config, output_dir, serving_direction="a2b",
+                tflite_variants=TFLITE_VARIANTS, source=None, verify=True):
+    """Writes the SavedModel, TFLite files and metadata of a task's generators to
+    `output_dir`.
 
     Args:
-        gen_a2b, gen_b2a: built generators (with trained weights).
+        task: a `TranslationTask` (with trained weights).
         model_config: the `model` part of the training config.
         output_dir: the version directory to create (must not exist).
         serving_direction: direction of `serving_default`.
@@ -380,7 +409,6 @@ def export_generators(gen_a2b, gen_b2a, model_config, output_dir,
     tflite_variants = check_tflite_variants(tflite_variants)
     if tf.io.gfile.exists(output_dir):
         raise ExportExistsError(f"{output_dir} already exists; not overwriting an export.")
-    generators = {"a2b": gen_a2b, "b2a": gen_b2a}
 
     start = time.time()
     logging.info("Writing the SavedModel to %s", output_dir)
@@ -389,14 +417,14 @@ def export_generators(gen_a2b, gen_b2a, model_config, output_dir,
     # float32 statistics: the exported graph must hold TFLite builtin ops only.
     with float32_internals("float32"):
         try:
-            archive = build_archive(gen_a2b, gen_b2a, model_config, serving_direction)
+            archive = build_archive(task, model_config, serving_direction)
             archive.write_out(output_dir, verbose=False)
         finally:
             logging.set_verbosity(verbosity)
     logging.info("SavedModel written in %.1f s", time.time() - start)
 
     images = verification_images(model_config) if verify else None
-    expected = {d: [np.asarray(t) for t in g(images)] for d, g in generators.items()} \
+    expected = {d: [np.asarray(task.translate(d, images)["image"])] for d in DIRECTIONS} \
         if verify else {}
     checks = {}
     if verify:
@@ -434,13 +462,11 @@ def export_generators(gen_a2b, gen_b2a, model_config, output_dir,
         "model": model_config.to_dict() if hasattr(model_config, "to_dict")
         else dict(model_config),
         "input": input_spec(model_config),
-        "output": {"image": "RGB in [-1, 1] (uint8 0..255 for the *_uint8 and PNG for "
-                            "the *_bytes signatures), same size as the input",
-                   "heatmap": "CAM attention heatmap (channel sum), bilinearly upscaled "
-                              "to the image size, unnormalised",
-                   "cam_logit": "[gap, gmp] logits of the CAM auxiliary classifier"},
+        "task": task.name,
+        "output": {k: OUTPUT_DESCRIPTIONS.get(k, "see the task's translate()")
+                   for k in output_shapes(task, model_config)},
         "serving_direction": serving_direction,
-        "signatures": signature_summary(model_config, serving_direction),
+        "signatures": signature_summary(task, model_config, serving_direction),
         "tflite": files,
         "tflite_unchecked": TFLITE_UNCHECKED if files else None,
         "verification": {"input": "uniform random in [-1, 1], seed 0",
@@ -459,14 +485,13 @@ def readme_text(metadata):
     """The human-readable twin of `export_metadata.json`."""
     spec = metadata["input"]
     lines = [
-        "U-GAT-IT generators exported by ugatit_tf (export.py).",
+        f"{metadata['task']} generators exported by ugatit_tf (export.py).",
         "",
         "INPUT of the float signatures and of every .tflite file:",
         f"  {spec['dtype']} tensor {spec['shape']} ({spec['layout']}), {spec['color']} "
         f"(not BGR), values in [-1, 1] (not [0, 1], not [0, 255]): {spec['scaling']}.",
         f"  Height and width: {spec['size']}.",
-        "OUTPUT: image (same range and size as the input), heatmap (CAM attention, "
-        "upscaled to the image size), cam_logit [N, 2].",
+        "OUTPUT: " + "; ".join(f"{k}: {v}" for k, v in metadata["output"].items()) + ".",
         "",
         f"serving_default: encoded image bytes in, PNG bytes out, "
         f"direction {metadata['serving_direction']}.",
@@ -538,7 +563,7 @@ def export(workdir=None, checkpoint=None, export_dir="exports", model_name=None,
             f"prefix such as {checkpoints.checkpoint_dir(workdir)}/ckpt-1.")
     logging.info("Restoring %s (config %s)", checkpoint or "the newest checkpoint",
                  os.path.join(workdir, checkpoints.CONFIG_FILE))
-    nets, config, checkpoint = checkpoints.restore_networks(workdir, checkpoint)
+    task, config, checkpoint = checkpoints.restore_task(workdir, checkpoint)
 
     model_name = model_name or os.path.basename(os.path.normpath(os.path.abspath(workdir)))
     model_dir = os.path.join(export_dir, model_name)
@@ -554,8 +579,8 @@ def export(workdir=None, checkpoint=None, export_dir="exports", model_name=None,
     source = {"workdir": os.path.abspath(workdir), "checkpoint": os.path.abspath(checkpoint),
               "step": _checkpoint_step(checkpoint)}
     try:
-        export_generators(nets.gen_a2b, nets.gen_b2a, config.model, tmp_dir,
-                          serving_direction, tflite_variants, source, verify)
+        export_task(task, config.model, tmp_dir, serving_direction, tflite_variants, source,
+                    verify)
         tf.io.gfile.rename(tmp_dir, final_dir)
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)

@@ -14,22 +14,24 @@ def _write(image_uint8, path):
     visualization.save_png(image_uint8, path)
 
 
-def translate_images(images, names, forward, backward, output_dir, strips=False,
+def translate_images(images, names, task, direction, output_dir, strips=False,
                      original_sizes=None):
     """Translates `[N, S, S, 3]` images in [-1, 1] and writes one PNG per image.
 
     Args:
         names: output file names (their extension is replaced by .png).
-        forward, backward: the generators of the direction and of its inverse.
-        strips: also write the official 7-tile strip (with heatmaps) to `strips/`.
+        task: a `TranslationTask` with trained generators; `direction` "a2b" or "b2a".
+        strips: also write each image's column of the sample grid to `strips/` (the
+            task's `sample_rows`: U-GAT-IT's 7 tiles with CAM heatmaps, AttentionGAN's
+            attention masks).
         original_sizes: `(height, width)` per image to resize the outputs back to.
     """
     from PIL import Image
 
-    fake = forward(images)[0].numpy()
+    fake = np.asarray(task.translate(direction, images)["image"])
     if strips:  # one call for the whole batch: column i is image i's strip
         width = images.shape[2]
-        columns = visualization.translation_strip(images, forward, backward)
+        columns = visualization.grid(task.sample_rows(direction, images))
     for i, name in enumerate(names):
         stem = os.path.splitext(name)[0]
         out = visualization.to_uint8(fake[i])
@@ -50,7 +52,7 @@ def list_inputs(input_dir):
     return folders.list_images(input_dir, layout=INPUT_LAYOUT)
 
 
-def translate_folder(nets, image_size, input_dir, output_dir, direction="a2b",
+def translate_folder(task, image_size, input_dir, output_dir, direction="a2b",
                      strips=False, keep_size=False, batch_size=8, paths=None):
     """Translates every readable image in `input_dir` (others are skipped and named).
 
@@ -60,14 +62,13 @@ def translate_folder(nets, image_size, input_dir, output_dir, direction="a2b",
     Returns:
         The number of images written.
     """
-    forward, backward = nets.generator_pair(direction)
     paths = paths if paths is not None else list_inputs(input_dir)
     for start in range(0, len(paths), batch_size):
         batch = paths[start:start + batch_size]
         raw = [decode.load_rgb(p) for p in batch]
         images = np.stack([augment.eval_preprocess(r, image_size).numpy() for r in raw])
         sizes = [r.shape[:2] for r in raw] if keep_size else None
-        translate_images(images, [os.path.basename(p) for p in batch], forward, backward,
+        translate_images(images, [os.path.basename(p) for p in batch], task, direction,
                          output_dir, strips, sizes)
         logging.info("Translated %d/%d images.", min(start + batch_size, len(paths)),
                      len(paths))
@@ -75,17 +76,16 @@ def translate_folder(nets, image_size, input_dir, output_dir, direction="a2b",
 
 
 def translate_test_split(workdir, output_dir, checkpoint=None, batch_size=8):
-    """The official `--phase test`: both test domains, translations and 7-tile strips.
+    """The official `--phase test`: both test domains, translations and strips.
 
     Writes `<output_dir>/A2B/*.png` and `<output_dir>/B2A/*.png` (with `strips/`).
     """
-    nets, config = checkpoints.load_networks(workdir, checkpoint)
+    task, config = checkpoints.load_task(workdir, checkpoint)
     for domain, direction in (("A", "a2b"), ("B", "b2a")):
-        forward, backward = nets.generator_pair(direction)
         dataset = data.build_eval_dataset(config.data, config.model.image_size, "test",
                                           domain).batch(batch_size)
         out = os.path.join(output_dir, direction.upper())
         for images, names in dataset:
-            translate_images(images.numpy(), [n.decode() for n in names.numpy()], forward,
-                             backward, out, strips=True)
+            translate_images(images.numpy(), [n.decode() for n in names.numpy()], task,
+                             direction, out, strips=True)
     return output_dir

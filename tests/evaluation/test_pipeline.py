@@ -87,12 +87,11 @@ def test_saved_model_translators_match_the_generators(workdir, tmp_path):
     from ugatit_tf import export_lib
     from ugatit_tf.evaluation import translators
 
-    nets, config = checkpoints.load_networks(workdir)
+    task, config = checkpoints.load_task(workdir)
     path = str(tmp_path / "export")
-    export_lib.build_archive(nets.gen_a2b, nets.gen_b2a, config.model).write_out(
-        path, verbose=False)
+    export_lib.build_archive(task, config.model).write_out(path, verbose=False)
     loaded = translators.from_saved_model(path)
-    direct = translators.from_networks(nets)
+    direct = translators.from_task(task)
     x = tf.random.stateless_uniform([2, 32, 32, 3], [1, 2], -1, 1)
     for d in DIRECTIONS:
         np.testing.assert_allclose(loaded[d](x), direct[d](x), atol=1e-4)

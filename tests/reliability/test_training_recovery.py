@@ -79,8 +79,8 @@ def test_sigint_saves_and_exits_0(tmp_path):
 
 
 def final_weights(workdir):
-    nets, _ = checkpoints.load_networks(str(workdir))
-    return [v.numpy() for _, net in nets.items() for v in net.variables]
+    task, _ = checkpoints.load_task(str(workdir))
+    return [v.numpy() for net in task.networks.values() for v in net.variables]
 
 
 @pytest.mark.slow

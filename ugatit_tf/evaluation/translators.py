@@ -21,13 +21,11 @@ class Translators:
         return getattr(self, check_direction(direction))
 
 
-def _generator_fn(gen):
-    return tf.function(lambda x: gen(x, training=False)[0], reduce_retracing=True)
-
-
-def from_networks(nets):
-    """Translators calling the generators of a `UGATITNetworks` in inference mode."""
-    return Translators(a2b=_generator_fn(nets.gen_a2b), b2a=_generator_fn(nets.gen_b2a))
+def from_task(task):
+    """Translators calling a task's `translate` (its generators in inference mode)."""
+    fn = lambda d: tf.function(lambda x: task.translate(d, x)["image"],
+                               reduce_retracing=True)
+    return Translators(a2b=fn("a2b"), b2a=fn("b2a"))
 
 
 def from_workdir(workdir, checkpoint=None):
@@ -35,8 +33,8 @@ def from_workdir(workdir, checkpoint=None):
     if not os.path.isdir(workdir):
         raise FileNotFoundError(
             f"--workdir={workdir} does not exist: pass the directory given to train.py.")
-    nets, config = checkpoints.load_networks(workdir, checkpoint)
-    return from_networks(nets), config
+    task, config = checkpoints.load_task(workdir, checkpoint)
+    return from_task(task), config
 
 
 def _signature_fn(loaded, name, path):

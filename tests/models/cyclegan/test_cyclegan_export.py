@@ -13,7 +13,7 @@ from ugatit_tf.models.cyclegan import ResnetGenerator
 def test_tflite_builtin_ops_and_numbers(tmp_path):
     gen = ResnetGenerator(4, 1)
     gen.build((None, 32, 32, 3))
-    # as export_lib.export_generators traces: float32 statistics (no float64 builtins)
+    # as export_lib.export_task traces: float32 statistics (no float64 builtins)
     with float32_internals("float32"):
         archive = keras.export.ExportArchive()
         archive.track(gen)
