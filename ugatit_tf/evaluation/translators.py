@@ -22,9 +22,12 @@ class Translators:
 
 
 def from_task(task):
-    """Translators calling a task's `translate` (its generators in inference mode)."""
-    fn = lambda d: tf.function(lambda x: task.translate(d, x)["image"],
-                               reduce_retracing=True)
+    """Translators calling a task's `translate` (its generators in inference mode), one
+    trace per direction for any batch size."""
+    model = task.config.model
+    side = model.image_size if model.get("light", True) is False else None  # full U-GAT-IT
+    spec = [tf.TensorSpec([None, side, side, 3], tf.float32)]
+    fn = lambda d: tf.function(lambda x: task.translate(d, x)["image"], input_signature=spec)
     return Translators(a2b=fn("a2b"), b2a=fn("b2a"))
 
 
