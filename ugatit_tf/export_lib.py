@@ -39,8 +39,8 @@ from absl import logging
 from ugatit_tf import checkpoints, config_validation
 from ugatit_tf.app_errors import UserError
 from ugatit_tf.data import exif
+from ugatit_tf.directions import DIRECTIONS, check_direction  # noqa: F401 (API)
 from ugatit_tf.layers.precision import float32_internals
-from ugatit_tf.models.networks import DIRECTIONS, check_direction  # noqa: F401 (API)
 
 TFLITE_VARIANTS = config_validation.TFLITE_VARIANTS
 TFLITE_SUBDIR = "tflite"

@@ -12,8 +12,8 @@ import tensorflow as tf
 
 from configs import demo
 from ugatit_tf import checkpoints
+from ugatit_tf.directions import DIRECTIONS
 from ugatit_tf.evaluation import pipeline
-from ugatit_tf.models.networks import DIRECTIONS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -6,7 +6,7 @@ import pytest
 from testing import run_layer_checks
 
 from ugatit_tf.models import UGATITDiscriminator
-from ugatit_tf.models.discriminator import min_image_size
+from ugatit_tf.models.ugatit.discriminator import min_image_size
 
 
 def images(height, width, batch=1, seed=0):

@@ -15,8 +15,8 @@ torch is optional: it is imported only to read a `.pt` file.
 
 import numpy as np
 
-from ugatit_tf.models.generator import UGATITGenerator
-from ugatit_tf.models.networks import OFFICIAL_NAMES
+from ugatit_tf.models.ugatit.generator import UGATITGenerator
+from ugatit_tf.models.ugatit.networks import OFFICIAL_NAMES
 
 
 def _with_inverse(inverse):

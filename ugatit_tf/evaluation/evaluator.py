@@ -14,9 +14,9 @@ import os
 import numpy as np
 from keras.utils import Progbar
 
+from ugatit_tf.directions import DIRECTIONS
 from ugatit_tf.evaluation import batching, metrics
 from ugatit_tf.evaluation.domain_classifier import domain_accuracy
-from ugatit_tf.models.networks import DIRECTIONS
 
 CLASSIFIER_METRICS = ("accuracy", "classifier_kid")
 INCEPTION_METRICS = ("kid", "fid")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import tensorflow as tf
 
 from ugatit_tf import checkpoints
-from ugatit_tf.models.networks import check_direction
+from ugatit_tf.directions import check_direction
 
 
 @dataclasses.dataclass

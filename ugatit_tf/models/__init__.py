@@ -1,7 +1,11 @@
-"""U-GAT-IT networks."""
+"""The networks, one sub-package per model family (`ugatit`, `cyclegan`,
+`attention_gan`); U-GAT-IT's are also importable from here."""
 
-from ugatit_tf.models.discriminator import UGATITDiscriminator
-from ugatit_tf.models.generator import UGATITGenerator
-from ugatit_tf.models.networks import UGATITNetworks, build_networks
+from ugatit_tf.models.ugatit import (
+    UGATITDiscriminator,
+    UGATITGenerator,
+    UGATITNetworks,
+    build_networks,
+)
 
 __all__ = ["UGATITDiscriminator", "UGATITGenerator", "UGATITNetworks", "build_networks"]

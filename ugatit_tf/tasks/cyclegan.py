@@ -10,12 +10,12 @@ domain B: real B against G_A(A)), `D_B` (judges domain A).
 import numpy as np
 import tensorflow as tf
 
+from ugatit_tf.directions import check_direction
 from ugatit_tf.losses.functions import l1
 from ugatit_tf.losses.gan import lsgan_discriminator_loss, lsgan_generator_loss
 from ugatit_tf.losses.image_pool import ImagePool
 from ugatit_tf.models.cyclegan import PatchGANDiscriminator, ResnetGenerator
 from ugatit_tf.models.cyclegan.generator import output_dtype
-from ugatit_tf.models.networks import check_direction
 from ugatit_tf.optimizers import TorchAdam
 from ugatit_tf.schedules import ConstantThenLinearDecay
 from ugatit_tf.tasks.base import TranslationTask

@@ -11,9 +11,9 @@ import numpy as np
 import tensorflow as tf
 
 from ugatit_tf import losses, visualization
+from ugatit_tf.directions import check_direction
 from ugatit_tf.gradients import stacked_dense_gradients
 from ugatit_tf.models import build_networks
-from ugatit_tf.models.networks import check_direction
 from ugatit_tf.optimizers import TorchAdam
 from ugatit_tf.schedules import HalfConstantLinearDecay
 from ugatit_tf.tasks.base import TranslationTask

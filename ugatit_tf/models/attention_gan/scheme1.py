@@ -13,8 +13,8 @@ from ugatit_tf.layers.normalization import InstanceNorm
 from ugatit_tf.layers.padding import ReflectionPad2D
 from ugatit_tf.layers.pixel_shuffle import PixelShuffle
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
+from ugatit_tf.models.building import build_by_running, check_positive_int
 from ugatit_tf.models.cyclegan.generator import output_dtype
-from ugatit_tf.models.generator import _check_positive_int, build_by_running
 
 NORMS = ("batch", "instance")
 
@@ -70,7 +70,7 @@ class Scheme1ResnetBlock(keras.layers.Layer):
 
     def __init__(self, filters, norm="batch", **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("filters", filters)
+        check_positive_int("filters", filters)
         _check_norm(norm)
         self.filters = filters
         self.norm = norm
@@ -124,8 +124,8 @@ class Scheme1Generator(keras.Model):
 
     def __init__(self, base_filters=64, num_res_blocks=6, norm="batch", **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("base_filters", base_filters)
-        _check_positive_int("num_res_blocks", num_res_blocks)
+        check_positive_int("base_filters", base_filters)
+        check_positive_int("num_res_blocks", num_res_blocks)
         _check_norm(norm)
         self.base_filters = base_filters
         self.num_res_blocks = num_res_blocks
@@ -227,7 +227,7 @@ class Scheme1Discriminator(keras.Model):
 
     def __init__(self, base_filters=64, norm="batch", **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("base_filters", base_filters)
+        check_positive_int("base_filters", base_filters)
         _check_norm(norm)
         self.base_filters = base_filters
         self.norm = norm

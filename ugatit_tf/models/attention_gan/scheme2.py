@@ -10,13 +10,13 @@ uses the 10th instead of the input.
 import keras
 from keras import ops
 
+from ugatit_tf.models.building import build_by_running, check_positive_int
 from ugatit_tf.models.cyclegan.generator import (
     check_image_shape,
     decoder_layers,
     encoder_layers,
     output_dtype,
 )
-from ugatit_tf.models.generator import _check_positive_int, build_by_running
 
 FOREGROUND_MASKS = 9
 
@@ -45,8 +45,8 @@ class Scheme2Generator(keras.Model):
 
     def __init__(self, base_filters=64, num_res_blocks=9, geo=False, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("base_filters", base_filters)
-        _check_positive_int("num_res_blocks", num_res_blocks)
+        check_positive_int("base_filters", base_filters)
+        check_positive_int("num_res_blocks", num_res_blocks)
         if not isinstance(geo, bool):
             raise ValueError(f"geo must be a bool, got {geo!r}.")
         self.base_filters = base_filters

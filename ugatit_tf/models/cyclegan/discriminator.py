@@ -5,8 +5,8 @@ from keras import ops
 
 from ugatit_tf.layers import InstanceNorm, LeakyReLU
 from ugatit_tf.layers.cyclegan_blocks import biased_conv2d
+from ugatit_tf.models.building import build_by_running, check_positive_int
 from ugatit_tf.models.cyclegan.generator import output_dtype
-from ugatit_tf.models.generator import _check_positive_int, build_by_running
 
 
 def logit_map_size(image_size, num_layers):
@@ -55,8 +55,8 @@ class PatchGANDiscriminator(keras.Model):
 
     def __init__(self, base_filters=64, num_layers=3, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("base_filters", base_filters)
-        _check_positive_int("num_layers", num_layers)
+        check_positive_int("base_filters", base_filters)
+        check_positive_int("num_layers", num_layers)
         self.base_filters = base_filters
         self.num_layers = num_layers
 

@@ -7,7 +7,7 @@ from keras import ops
 from ugatit_tf.layers import CycleGANResnetBlock, InstanceNorm, ReflectionPad2D
 from ugatit_tf.layers.cyclegan_blocks import TorchConvTranspose2D, biased_conv2d
 from ugatit_tf.layers.precision import statistics_dtype
-from ugatit_tf.models.generator import _check_positive_int, build_by_running
+from ugatit_tf.models.building import build_by_running, check_positive_int
 
 
 def output_dtype(compute_dtype):
@@ -104,9 +104,9 @@ class ResnetGenerator(keras.Model):
 
     def __init__(self, base_filters=64, num_res_blocks=9, out_channels=3, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("base_filters", base_filters)
-        _check_positive_int("num_res_blocks", num_res_blocks)
-        _check_positive_int("out_channels", out_channels)
+        check_positive_int("base_filters", base_filters)
+        check_positive_int("num_res_blocks", num_res_blocks)
+        check_positive_int("out_channels", out_channels)
         self.base_filters = base_filters
         self.num_res_blocks = num_res_blocks
         self.out_channels = out_channels

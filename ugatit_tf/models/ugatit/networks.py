@@ -2,8 +2,9 @@
 
 import dataclasses
 
-from ugatit_tf.models.discriminator import UGATITDiscriminator
-from ugatit_tf.models.generator import UGATITGenerator
+from ugatit_tf.directions import check_direction
+from ugatit_tf.models.ugatit.discriminator import UGATITDiscriminator
+from ugatit_tf.models.ugatit.generator import UGATITGenerator
 
 
 @dataclasses.dataclass
@@ -42,18 +43,6 @@ class UGATITNetworks:
 
 
 OFFICIAL_NAMES = ("genA2B", "genB2A", "disGA", "disGB", "disLA", "disLB")
-DIRECTIONS = ("a2b", "b2a")
-
-
-def check_direction(direction):
-    """Returns `direction` if it is "a2b" or "b2a"; raises a ValueError otherwise."""
-    if direction not in DIRECTIONS:
-        raise ValueError(
-            f"Unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)} "
-            f"(a2b translates domain A images to domain B).")
-    return direction
-
-
 def build_networks(base_filters=64, num_res_blocks=4, image_size=256, light=False,
                    disc_global_layers=7, disc_local_layers=5, dtype=None,
                    decoder_norm="adalin", generator_cam=True, discriminator_cam=True):

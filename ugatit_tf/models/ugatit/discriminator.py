@@ -5,7 +5,7 @@ from keras import ops
 
 from ugatit_tf.layers import CAMAttention, LeakyReLU, ReflectionPad2D, SpectralNormConv2D
 from ugatit_tf.layers.precision import statistics_dtype
-from ugatit_tf.models.generator import _check_bool, _check_positive_int, build_by_running
+from ugatit_tf.models.building import build_by_running, check_bool, check_positive_int
 
 
 def logit_map_size(image_size, num_layers):
@@ -62,9 +62,9 @@ class UGATITDiscriminator(keras.Model):
 
     def __init__(self, base_filters=64, num_layers=7, use_cam=True, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("base_filters", base_filters)
-        _check_positive_int("num_layers", num_layers, minimum=3)
-        _check_bool("use_cam", use_cam)
+        check_positive_int("base_filters", base_filters)
+        check_positive_int("num_layers", num_layers, minimum=3)
+        check_bool("use_cam", use_cam)
         self.base_filters = base_filters
         self.num_layers = num_layers
         self.use_cam = use_cam

@@ -19,22 +19,7 @@ from ugatit_tf.layers.normalization import (
 from ugatit_tf.layers.precision import statistics_dtype
 from ugatit_tf.layers.resnet_blocks import conv2d
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
-
-
-def build_by_running(model, shape):
-    """Builds every sublayer of a subclassed model by calling it once on zeros."""
-    model.call(ops.zeros(shape, dtype=model.compute_dtype))
-    model.built = True
-
-
-def _check_positive_int(name, value, minimum=1):
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-
-
-def _check_bool(name, value):
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}.")
+from ugatit_tf.models.building import build_by_running, check_bool, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -80,11 +65,11 @@ class UGATITGenerator(keras.Model):
                  out_channels=3, decoder_norm="adalin", use_cam=True, **kwargs):
         super().__init__(**kwargs)
         check_decoder_norm(decoder_norm)
-        _check_bool("use_cam", use_cam)
-        _check_positive_int("base_filters", base_filters)
-        _check_positive_int("num_res_blocks", num_res_blocks)
-        _check_positive_int("out_channels", out_channels)
-        _check_positive_int("image_size", image_size, minimum=8)
+        check_bool("use_cam", use_cam)
+        check_positive_int("base_filters", base_filters)
+        check_positive_int("num_res_blocks", num_res_blocks)
+        check_positive_int("out_channels", out_channels)
+        check_positive_int("image_size", image_size, minimum=8)
         if image_size % 4:
             raise ValueError(
                 f"image_size must be a multiple of 4 (the generator downsamples twice), "
