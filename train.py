@@ -75,8 +75,14 @@ def resolve_config():
 
 
 def default_workdir(config):
+    """`work_dirs/<dataset>_<light|full>` for U-GAT-IT (as before tasks existed),
+    `work_dirs/<dataset>_<task>` for the other families."""
     name = config.data.dataset.replace("tfds:", "tfds_").replace("/", "_")
-    return os.path.join("work_dirs", f"{name}_{'light' if config.model.light else 'full'}")
+    task = config.get("task", "ugatit")
+    if task == "ugatit":
+        return os.path.join("work_dirs", f"{name}_{'light' if config.model.light else 'full'}")
+    scheme = f"{config.model.scheme}" if task == "attention_gan" else ""
+    return os.path.join("work_dirs", f"{name}_{task}{scheme}")
 
 
 def validate(config, workdir):

@@ -108,3 +108,17 @@ def test_evaluate_scores_both_directions(trained, tmp_path):
     for d in ("a2b", "b2a"):
         assert payload[d]["num_translated"] == 4
         assert 0.0 <= payload[d]["translation_accuracy"] <= 1.0
+
+
+def test_default_workdir_is_named_after_the_task(tmp_path):
+    preset, overrides = TASKS["attention_gan_2"]
+    path, _, argument = preset.partition(":")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "train.py"),
+         f"--config={os.path.join(ROOT, path)}:{argument}", *overrides, *COMMON,
+         "--config.train.iterations=1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        env={**env, "PYTHONPATH": ROOT})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert os.listdir(tmp_path / "work_dirs") == ["synthetic_attention_gan2"]
