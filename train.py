@@ -21,7 +21,7 @@ import sys
 from absl import flags, logging
 from ml_collections import config_flags
 
-from ugatit_tf import app_errors, config_validation
+from ugatit_tf import app_errors, config_validation, dataset_check
 from ugatit_tf.app_errors import UserError
 
 _CONFIG = config_flags.DEFINE_config_file(
@@ -86,6 +86,8 @@ def validate(config, workdir):
     v = config_validation
     v.check_flag("steps_per_loop", _STEPS_PER_LOOP.value, v.at_least(1))
     v.check_flag("inter_op_threads", _INTER_OP_THREADS.value, v.at_least(0))
+    if _PHASE.value == "train":  # before any model is built: fails in a second
+        dataset_check.check_dataset(config.data)
     if os.path.exists(workdir) and not os.path.isdir(workdir):
         raise UserError(f"--workdir={workdir} is a file, not a directory")
     if _CHECKPOINT.value is not None:
