@@ -3,8 +3,9 @@
 For a direction X->Y, the translations of testX are compared with the real testY images:
 KID x100 (mean and std over subsets) and FID on Inception-v3 pool features, and the
 domain classifier's translation accuracy and KID on its penultimate features (see
-`domain_classifier` for what these mean and where they mislead). Each test set is read
-once; features are computed batch by batch, so no image set is held in memory.
+`domain_classifier` for what these mean and where they mislead), and the content match of
+each translation with its own source (`content`: an input-ignoring generator fails it).
+Each test set is read once; features are computed batch by batch, so no image set is held in memory.
 """
 
 import dataclasses
@@ -14,13 +15,14 @@ import os
 import numpy as np
 from keras.utils import Progbar
 
-from ugatit_tf.evaluation import batching, metrics
+from ugatit_tf.evaluation import batching, content, metrics
 from ugatit_tf.evaluation.domain_classifier import domain_accuracy
 from ugatit_tf.models.networks import DIRECTIONS
 
 CLASSIFIER_METRICS = ("accuracy", "classifier_kid")
+CONTENT_METRICS = ("content",)
 INCEPTION_METRICS = ("kid", "fid")
-ALL_METRICS = CLASSIFIER_METRICS + INCEPTION_METRICS
+ALL_METRICS = CLASSIFIER_METRICS + CONTENT_METRICS + INCEPTION_METRICS
 
 
 def parse_metrics(names):
@@ -87,7 +89,8 @@ def evaluate(test_images, translators, metric_names=ALL_METRICS, classifier=None
     Returns:
         `{"a2b": {...}, "b2a": {...}}`; KID values are x100. `real_target_accuracy` is
         the classifier's accuracy on the real target test images (the ceiling),
-        `source_as_target` the share of untranslated source images it assigns to the target.
+        `source_as_target` the share of untranslated source images it assigns to the target;
+        `content_match` the `content.content_match` of the sources and their translations.
     """
     metric_names = parse_metrics(metric_names)
     kid_options = kid_options or {}
@@ -98,6 +101,8 @@ def evaluate(test_images, translators, metric_names=ALL_METRICS, classifier=None
         extractors["logit"] = classifier.logits
         if "classifier_kid" in metric_names:
             extractors["classifier"] = classifier.features
+    if "content" in metric_names:
+        extractors["thumbnail"] = content.thumbnails
     if any(m in INCEPTION_METRICS for m in metric_names):
         if inception is None:
             raise ValueError(f"Metrics {INCEPTION_METRICS} need Inception-v3 features.")
@@ -123,6 +128,9 @@ def evaluate(test_images, translators, metric_names=ALL_METRICS, classifier=None
             r["translation_accuracy"] = domain_accuracy(fake["logit"], target)
             r["real_target_accuracy"] = domain_accuracy(real["logit"], target)
             r["source_as_target"] = domain_accuracy(domains[source].real["logit"], target)
+        if "content" in metric_names:
+            r["content_match"] = content.content_match(
+                domains[source].real["thumbnail"], fake["thumbnail"])
         if "classifier_kid" in metric_names:
             r["classifier_kid_x100"] = _kid_dict(real["classifier"], fake["classifier"],
                                                  kid_options)
@@ -140,6 +148,7 @@ def format_table(results):
         ("translation_accuracy", "transl. acc", lambda v: f"{100 * v:.1f}%"),
         ("real_target_accuracy", "real tgt acc", lambda v: f"{100 * v:.1f}%"),
         ("source_as_target", "src as tgt", lambda v: f"{100 * v:.1f}%"),
+        ("content_match", "content", lambda v: f"{100 * v:.1f}%"),
         ("classifier_kid_x100", "clf KIDx100", lambda v: f"{v['mean']:.2f}±{v['std']:.2f}"),
         ("kid_x100", "KIDx100", lambda v: f"{v['mean']:.2f}±{v['std']:.2f}"),
         ("fid", "FID", lambda v: f"{v:.2f}"),
