@@ -146,6 +146,7 @@ def train(config, workdir):
     import keras
 
     from ugatit_tf import checkpoints, distribution
+    from ugatit_tf.progress import Phases
     from ugatit_tf.trainer import NonFiniteLossError, Trainer, TrainingLogger, sample_images
 
     settings = runtime.configure_runtime(_INTER_OP_THREADS.value)
@@ -158,10 +159,14 @@ def train(config, workdir):
     check_resumable(workdir, config)
     logging.info("Config:\n%s", config)
 
-    trainer = Trainer(config, workdir, strategy, steps_per_loop=_STEPS_PER_LOOP.value,
-                      jit_compile=jit_compile, is_chief=is_chief)
-    start = trainer.restore_or_initialize(_CHECKPOINT.value)
-    samples = sample_images(config.data, config.model.image_size) if is_chief else None
+    phases = Phases()
+    with phases("building the networks and optimizers"):
+        trainer = Trainer(config, workdir, strategy, steps_per_loop=_STEPS_PER_LOOP.value,
+                          jit_compile=jit_compile, is_chief=is_chief)
+    with phases("restoring and preparing the training data"):
+        start = trainer.restore_or_initialize(_CHECKPOINT.value)
+    with phases("preparing the sample images"):
+        samples = sample_images(config.data, config.model.image_size) if is_chief else None
     if is_chief:
         try:
             checkpoints.write_config(workdir, config)
@@ -175,8 +180,13 @@ def train(config, workdir):
     logger = None  # only the chief writes samples and logs
     if is_chief:
         logger = TrainingLogger(trainer, samples["A"], samples["B"], config.train.iterations)
-        logger.write_samples(start)
+        with phases("writing the first sample grids"):
+            logger.write_samples(start)
     try:
+        with phases("tracing" + (" and XLA-compiling" if jit_compile else "")
+                    + " the training step"):
+            trainer.prepare()
+        logging.info("%s", phases.summary())
         trainer.train(on_loop_end=logger)
     except NonFiniteLossError as e:
         logging.error("%s", e)

@@ -13,11 +13,11 @@ import json
 import os
 
 import numpy as np
-from keras.utils import Progbar
 
 from ugatit_tf.evaluation import batching, content, metrics
 from ugatit_tf.evaluation.domain_classifier import domain_accuracy
 from ugatit_tf.models.networks import DIRECTIONS
+from ugatit_tf.progress import Progress
 
 CLASSIFIER_METRICS = ("accuracy", "classifier_kid")
 CONTENT_METRICS = ("content",)
@@ -48,7 +48,7 @@ def _source_pass(images, translate, extractors, batch_size, total, description, 
     fake = {name: [] for name in extractors}
     if progress:
         print(description, flush=True)
-    bar = Progbar(total, unit_name="image", verbose=1 if progress else 0)
+    bar = Progress(total, unit="image") if progress else None
     count = 0
     for batch in batching.batches(images, batch_size):
         translated = translate(batch)
@@ -56,7 +56,10 @@ def _source_pass(images, translate, extractors, batch_size, total, description, 
             real[name].append(np.asarray(fn(batch)))
             fake[name].append(np.asarray(fn(translated)))
         count += len(batch)
-        bar.add(len(batch))
+        if bar is not None:
+            bar.add(len(batch))
+    if bar is not None:
+        bar.finish()
     if count == 0:
         raise ValueError(f"{description}: the test set is empty.")
     return DomainFeatures(real={k: np.concatenate(v) for k, v in real.items()},
