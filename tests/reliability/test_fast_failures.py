@@ -1,4 +1,4 @@
-"""A missing dataset is reported before TensorFlow starts and before any model is built."""
+"""Answers that need no model: a missing dataset before TensorFlow starts, --help exits 0."""
 
 import time
 
@@ -33,3 +33,10 @@ def test_train_app_fails_fast_without_tensorflow(tmp_path):
     # Importing TensorFlow alone takes ~4 s here and the model build ~15 s more; the
     # check needs neither (0.5 s measured), so 10 s leaves room for a loaded machine.
     assert elapsed < 10, elapsed
+
+
+@pytest.mark.parametrize("app", ["train.py", "translate.py", "evaluate.py", "export.py"])
+def test_help_exits_0(app):
+    result = apps.run(app, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "--workdir" in result.stdout
