@@ -21,7 +21,7 @@ import sys
 from absl import flags, logging
 from ml_collections import config_flags
 
-from ugatit_tf import app_errors, config_validation
+from ugatit_tf import app_errors, config_validation, dataset_check
 from ugatit_tf.app_errors import UserError
 
 _CONFIG = config_flags.DEFINE_config_file(
@@ -92,6 +92,8 @@ def validate(config, workdir):
     v = config_validation
     v.check_flag("steps_per_loop", _STEPS_PER_LOOP.value, v.at_least(1))
     v.check_flag("inter_op_threads", _INTER_OP_THREADS.value, v.at_least(0))
+    if _PHASE.value == "train":  # before any model is built: fails in a second
+        dataset_check.check_dataset(config.data)
     if os.path.exists(workdir) and not os.path.isdir(workdir):
         raise UserError(f"--workdir={workdir} is a file, not a directory")
     if _CHECKPOINT.value is not None:
@@ -150,6 +152,7 @@ def train(config, workdir):
     import keras
 
     from ugatit_tf import checkpoints, distribution
+    from ugatit_tf.progress import Phases
     from ugatit_tf.trainer import NonFiniteLossError, Trainer, TrainingLogger, sample_images
 
     settings = runtime.configure_runtime(_INTER_OP_THREADS.value)
@@ -162,10 +165,14 @@ def train(config, workdir):
     check_resumable(workdir, config)
     logging.info("Config:\n%s", config)
 
-    trainer = Trainer(config, workdir, strategy, steps_per_loop=_STEPS_PER_LOOP.value,
-                      jit_compile=jit_compile, is_chief=is_chief)
-    start = trainer.restore_or_initialize(_CHECKPOINT.value)
-    samples = sample_images(config.data, config.model.image_size) if is_chief else None
+    phases = Phases()
+    with phases("building the networks and optimizers"):
+        trainer = Trainer(config, workdir, strategy, steps_per_loop=_STEPS_PER_LOOP.value,
+                          jit_compile=jit_compile, is_chief=is_chief)
+    with phases("restoring and preparing the training data"):
+        start = trainer.restore_or_initialize(_CHECKPOINT.value)
+    with phases("preparing the sample images"):
+        samples = sample_images(config.data, config.model.image_size) if is_chief else None
     if is_chief:
         try:
             checkpoints.write_config(workdir, config)
@@ -179,8 +186,13 @@ def train(config, workdir):
     logger = None  # only the chief writes samples and logs
     if is_chief:
         logger = TrainingLogger(trainer, samples["A"], samples["B"], config.train.iterations)
-        logger.write_samples(start)
+        with phases("writing the first sample grids"):
+            logger.write_samples(start)
     try:
+        with phases("tracing" + (" and XLA-compiling" if jit_compile else "")
+                    + " the training step"):
+            trainer.prepare()
+        logging.info("%s", phases.summary())
         trainer.train(on_loop_end=logger)
     except NonFiniteLossError as e:
         logging.error("%s", e)

@@ -17,6 +17,7 @@ import re
 import sys
 
 EXIT_USER_ERROR = 2
+_HELP_FLAGS = {"help", "?", "helpfull", "helpshort", "helpxml"}
 
 
 class UserError(ValueError):
@@ -43,6 +44,12 @@ def _parse_flags(argv):
 
     try:
         return flags.FLAGS(argv)
+    except SystemExit as e:
+        # absl exits 1 after printing --help (--helpfull, ...): a request that succeeded.
+        asked = {a.split("=")[0].lstrip("-") for a in argv[1:]} & _HELP_FLAGS
+        if asked and e.code == 1:
+            sys.exit(0)
+        raise
     except flags.Error as e:
         fail(e)
     except (AttributeError, KeyError) as e:

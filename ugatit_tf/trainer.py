@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from ugatit_tf import checkpoints, data, runtime, stop_signals, tasks, visualization
+from ugatit_tf import checkpoints, data, progress, runtime, stop_signals, tasks, visualization
 from ugatit_tf.app_errors import UserError
 from ugatit_tf.layers.precision import statistics_dtype
 
@@ -303,8 +303,7 @@ class TrainingLogger:
         self.writer = tf.summary.create_file_writer(os.path.join(trainer.workdir,
                                                                  "tensorboard"))
         self.eval_a, self.eval_b = eval_a, eval_b
-        self.progbar = keras.utils.Progbar(total_steps, stateful_metrics=["D", "G", "it/s"],
-                                           unit_name="it")
+        self.progress = progress.Progress(total_steps, label="step ")
         self._last = None
 
     def __call__(self, step, metrics):
@@ -314,9 +313,10 @@ class TrainingLogger:
             rate = (step - self._last[0]) / max(now - self._last[1], 1e-9)
         self._last = (step, now)
         values = [("D", float(metrics["D_loss"])), ("G", float(metrics["G_loss"]))]
-        if rate is not None:
-            values.append(("it/s", rate))
-        self.progbar.update(step, values=values, finalize=False)
+        if step >= self.progress.total:
+            self.progress.finish(values, count=step)
+        else:
+            self.progress.update(step, values)
 
         train = self.config.train
         if step % train.log_freq < self.trainer.steps_per_loop or step == train.iterations:

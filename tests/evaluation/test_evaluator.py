@@ -102,3 +102,15 @@ def test_bad_requests_are_explained():
         evaluator.evaluate({}, translators, metric_names="accuracy")
     with pytest.raises(ValueError, match="Inception"):
         evaluator.evaluate({}, translators, metric_names="fid")
+
+
+def test_content_match_fails_a_generator_that_ignores_its_input(synthetic):
+    one_b = synthetic.test_arrays("B")[:1]
+    constant = Translators(a2b=lambda x: np.repeat(one_b, len(x), axis=0),
+                           b2a=lambda x: np.repeat(one_b, len(x), axis=0))
+    identity = Translators(a2b=lambda x: x, b2a=lambda x: x)
+    bad = run(constant, synthetic, metric_names=("content",))
+    good = run(identity, synthetic, metric_names=("content",))
+    for d in ("a2b", "b2a"):
+        assert bad[d]["content_match"] == 0.0 and good[d]["content_match"] == 1.0
+    assert "content" in evaluator.format_table(good)

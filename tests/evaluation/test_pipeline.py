@@ -43,7 +43,7 @@ def test_untrained_model_end_to_end(workdir, synthetic, classifier_cache, tmp_pa
                                  progress=False)
     assert path == os.path.join(workdir, "eval", "metrics.json")
     assert json.load(open(path)) == payload
-    assert payload["metrics"] == ["accuracy", "classifier_kid"]
+    assert payload["metrics"] == ["accuracy", "classifier_kid", "content"]
     assert "--inception_weights=" in payload["notes"][0]
     for d in ("a2b", "b2a"):
         r = payload[d]
@@ -51,6 +51,7 @@ def test_untrained_model_end_to_end(workdir, synthetic, classifier_cache, tmp_pa
         # An untrained generator does not translate; the classifier knows the real images.
         assert r["translation_accuracy"] <= 0.2 < 0.55 <= r["real_target_accuracy"]
         assert r["classifier_kid_x100"]["mean"] > 0
+        assert 0.0 <= r["content_match"] <= 1.0
     assert payload["domain_classifier"]["cached"]
     assert os.path.isfile(payload["domain_classifier"]["path"])
 
@@ -60,7 +61,7 @@ def test_requested_kid_without_weights_says_what_to_pass(tmp_path, monkeypatch):
     with pytest.raises(pipeline.EvaluationError, match="--inception_weights=<path"):
         pipeline.resolve_metrics(["kid"], None)
     names, path, notes = pipeline.resolve_metrics(None, None)
-    assert names == ("accuracy", "classifier_kid") and path is None and notes
+    assert names == ("accuracy", "classifier_kid", "content") and path is None and notes
 
 
 def test_bad_sources_are_explained(tmp_path):

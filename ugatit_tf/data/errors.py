@@ -1,13 +1,8 @@
-"""Errors raised when a dataset cannot be found or holds no usable image."""
+"""Errors raised when a dataset cannot be found or holds no usable image.
 
-from ugatit_tf.app_errors import UserError
+Defined in `ugatit_tf.dataset_check` (importable without TensorFlow), re-exported here.
+"""
 
-LAYOUT = "<data_root>/<name>/{trainA,trainB,testA,testB}"
+from ugatit_tf.dataset_check import LAYOUT, DatasetError, DatasetNotFoundError
 
-
-class DatasetError(UserError):
-    """A dataset name, folder or file list that cannot be used for training or evaluation."""
-
-
-class DatasetNotFoundError(DatasetError, FileNotFoundError):
-    """The dataset (a folder, a sub-folder or TFDS data) does not exist."""
+__all__ = ["LAYOUT", "DatasetError", "DatasetNotFoundError"]

@@ -19,21 +19,10 @@ from absl import logging
 from ugatit_tf.data import decode
 from ugatit_tf.data.errors import LAYOUT, DatasetError, DatasetNotFoundError
 from ugatit_tf.data.source import Source
+from ugatit_tf.dataset_check import dataset_dir
 
 _MAX_LISTED = 20  # file names spelled out in a warning
 DATASET_LAYOUT = f"A folder dataset needs images in each of {LAYOUT}."
-
-
-def dataset_dir(data_root, name):
-    """`<data_root>/<name>`, checked to exist."""
-    path = os.path.join(data_root, name)
-    if not os.path.isdir(path):
-        where = path if os.path.isabs(path) else f"{path} ({os.path.abspath(path)})"
-        raise DatasetNotFoundError(
-            f"Dataset {name!r} not found: {where} is not a directory. Expected a folder "
-            f"dataset laid out as {LAYOUT} (data_root={data_root!r}), a TFDS CycleGAN "
-            f"name such as 'tfds:horse2zebra', or 'synthetic'.")
-    return path
 
 
 def printable_name(name):

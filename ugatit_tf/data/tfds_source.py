@@ -10,8 +10,9 @@ import tensorflow as tf
 
 from ugatit_tf.data.errors import DatasetError, DatasetNotFoundError
 from ugatit_tf.data.source import Source
+from ugatit_tf.dataset_check import TFDS_PREFIX
 
-PREFIX = "tfds:"
+PREFIX = TFDS_PREFIX
 
 
 def cycle_gan_configs():

@@ -2,7 +2,8 @@
 
 import numpy as np
 import tensorflow as tf
-from keras.utils import Progbar
+
+from ugatit_tf.progress import Progress
 
 
 def batches(images, batch_size):
@@ -37,11 +38,14 @@ def map_batches(fn, images, batch_size, total=None, description=None, progress=T
         total = len(images)
     if progress and description:
         print(description, flush=True)
-    bar = Progbar(total, unit_name="image", verbose=1 if progress else 0)
+    bar = Progress(total, unit="image") if progress else None
     outputs = []
     for batch in batches(images, batch_size):
         outputs.append(np.asarray(fn(tf.constant(batch))))
-        bar.add(len(batch))
+        if bar is not None:
+            bar.add(len(batch))
+    if bar is not None:
+        bar.finish()
     if not outputs:
         raise ValueError(f"No images to process{' for ' + description if description else ''}.")
     return np.concatenate(outputs)

@@ -3,8 +3,9 @@
 For a direction X->Y, the translations of testX are compared with the real testY images:
 KID x100 (mean and std over subsets) and FID on Inception-v3 pool features, and the
 domain classifier's translation accuracy and KID on its penultimate features (see
-`domain_classifier` for what these mean and where they mislead). Each test set is read
-once; features are computed batch by batch, so no image set is held in memory.
+`domain_classifier` for what these mean and where they mislead), and the content match of
+each translation with its own source (`content`: an input-ignoring generator fails it).
+Each test set is read once; features are computed batch by batch, so no image set is held in memory.
 """
 
 import dataclasses
@@ -12,15 +13,16 @@ import json
 import os
 
 import numpy as np
-from keras.utils import Progbar
 
 from ugatit_tf.directions import DIRECTIONS
-from ugatit_tf.evaluation import batching, metrics
+from ugatit_tf.evaluation import batching, content, metrics
 from ugatit_tf.evaluation.domain_classifier import domain_accuracy
+from ugatit_tf.progress import Progress
 
 CLASSIFIER_METRICS = ("accuracy", "classifier_kid")
+CONTENT_METRICS = ("content",)
 INCEPTION_METRICS = ("kid", "fid")
-ALL_METRICS = CLASSIFIER_METRICS + INCEPTION_METRICS
+ALL_METRICS = CLASSIFIER_METRICS + CONTENT_METRICS + INCEPTION_METRICS
 
 
 def parse_metrics(names):
@@ -46,7 +48,7 @@ def _source_pass(images, translate, extractors, batch_size, total, description, 
     fake = {name: [] for name in extractors}
     if progress:
         print(description, flush=True)
-    bar = Progbar(total, unit_name="image", verbose=1 if progress else 0)
+    bar = Progress(total, unit="image") if progress else None
     count = 0
     for batch in batching.batches(images, batch_size):
         translated = translate(batch)
@@ -54,7 +56,10 @@ def _source_pass(images, translate, extractors, batch_size, total, description, 
             real[name].append(np.asarray(fn(batch)))
             fake[name].append(np.asarray(fn(translated)))
         count += len(batch)
-        bar.add(len(batch))
+        if bar is not None:
+            bar.add(len(batch))
+    if bar is not None:
+        bar.finish()
     if count == 0:
         raise ValueError(f"{description}: the test set is empty.")
     return DomainFeatures(real={k: np.concatenate(v) for k, v in real.items()},
@@ -87,7 +92,8 @@ def evaluate(test_images, translators, metric_names=ALL_METRICS, classifier=None
     Returns:
         `{"a2b": {...}, "b2a": {...}}`; KID values are x100. `real_target_accuracy` is
         the classifier's accuracy on the real target test images (the ceiling),
-        `source_as_target` the share of untranslated source images it assigns to the target.
+        `source_as_target` the share of untranslated source images it assigns to the target;
+        `content_match` the `content.content_match` of the sources and their translations.
     """
     metric_names = parse_metrics(metric_names)
     kid_options = kid_options or {}
@@ -98,6 +104,8 @@ def evaluate(test_images, translators, metric_names=ALL_METRICS, classifier=None
         extractors["logit"] = classifier.logits
         if "classifier_kid" in metric_names:
             extractors["classifier"] = classifier.features
+    if "content" in metric_names:
+        extractors["thumbnail"] = content.thumbnails
     if any(m in INCEPTION_METRICS for m in metric_names):
         if inception is None:
             raise ValueError(f"Metrics {INCEPTION_METRICS} need Inception-v3 features.")
@@ -123,6 +131,9 @@ def evaluate(test_images, translators, metric_names=ALL_METRICS, classifier=None
             r["translation_accuracy"] = domain_accuracy(fake["logit"], target)
             r["real_target_accuracy"] = domain_accuracy(real["logit"], target)
             r["source_as_target"] = domain_accuracy(domains[source].real["logit"], target)
+        if "content" in metric_names:
+            r["content_match"] = content.content_match(
+                domains[source].real["thumbnail"], fake["thumbnail"])
         if "classifier_kid" in metric_names:
             r["classifier_kid_x100"] = _kid_dict(real["classifier"], fake["classifier"],
                                                  kid_options)
@@ -140,6 +151,7 @@ def format_table(results):
         ("translation_accuracy", "transl. acc", lambda v: f"{100 * v:.1f}%"),
         ("real_target_accuracy", "real tgt acc", lambda v: f"{100 * v:.1f}%"),
         ("source_as_target", "src as tgt", lambda v: f"{100 * v:.1f}%"),
+        ("content_match", "content", lambda v: f"{100 * v:.1f}%"),
         ("classifier_kid_x100", "clf KIDx100", lambda v: f"{v['mean']:.2f}±{v['std']:.2f}"),
         ("kid_x100", "KIDx100", lambda v: f"{v['mean']:.2f}±{v['std']:.2f}"),
         ("fid", "FID", lambda v: f"{v:.2f}"),
