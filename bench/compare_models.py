@@ -103,9 +103,11 @@ def main(argv):
         for d in ("a2b", "b2a"):
             r = payload[d]
             row[d] = {"accuracy": r.get("translation_accuracy"),
+                      "content": r.get("content_match"),
                       "classifier_kid_x100": r.get("classifier_kid_x100", {}).get("mean"),
                       "kid_x100": r.get("kid_x100", {}).get("mean")}
             row["real_target_accuracy_" + d] = r.get("real_target_accuracy")
+            row["source_as_target_" + d] = r.get("source_as_target")
         rows[name] = row
 
     print()
@@ -120,11 +122,13 @@ def main(argv):
 def format_table(rows):
     pct = lambda v: "-" if v is None else f"{100 * v:.1f}%"
     num = lambda v: "-" if v is None else f"{v:.2f}"
-    header = ["preset", "acc A->B", "acc B->A", "clf KID A->B", "clf KID B->A",
+    header = ["preset", "acc A->B", "acc B->A", "content A->B", "content B->A",
+              "clf KID A->B", "clf KID B->A",
               "KID A->B", "KID B->A", "it/s", "G params", "D params"]
     lines = [header]
     for name, r in rows.items():
         lines.append([name, pct(r["a2b"]["accuracy"]), pct(r["b2a"]["accuracy"]),
+                      pct(r["a2b"]["content"]), pct(r["b2a"]["content"]),
                       num(r["a2b"]["classifier_kid_x100"]), num(r["b2a"]["classifier_kid_x100"]),
                       num(r["a2b"]["kid_x100"]), num(r["b2a"]["kid_x100"]),
                       num(r["iterations_per_second"]), f"{r['generator_parameters']:,}",
@@ -134,8 +138,10 @@ def format_table(rows):
     text.insert(1, "-" * len(text[0]))
     first = next(iter(rows.values()))
     text.append(f"(the classifier's accuracy on real target images: "
-                f"{pct(first['real_target_accuracy_a2b'])} A, "
-                f"{pct(first['real_target_accuracy_b2a'])} B)")
+                f"{pct(first['real_target_accuracy_a2b'])} B, "
+                f"{pct(first['real_target_accuracy_b2a'])} A; untranslated sources labelled "
+                f"as the target: {pct(first['source_as_target_a2b'])} A->B, "
+                f"{pct(first['source_as_target_b2a'])} B->A)")
     return "\n".join(text)
 
 
