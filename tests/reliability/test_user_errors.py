@@ -28,8 +28,8 @@ QUICK = {
     "negative size": ("train.py", [DEMO, "--config.model.image_size=-64"],
                       ["config.model.image_size=-64 must be a multiple of 4, at least 8"]),
     "size too small for the discriminator": (
-        "train.py", [DEMO, "--config.model.image_size=32"],
-        ["config.model.disc_global_layers=6 needs config.model.image_size >= 48"]),
+        "train.py", [DEMO, "--config.model.image_size=16"],
+        ["config.model.disc_global_layers=5 needs config.model.image_size >= 24"]),
     "several bad values at once": (
         "train.py", [DEMO, "--config.train.learning_rate=-1", "--config.train.beta_1=1.5",
                      "--config.loss.cam=-2"],
