@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from testing import mirrored_strategy
 
 from configs import demo
 from ugatit_tf.schedules import HalfConstantLinearDecay
@@ -44,8 +45,7 @@ def one_device():
 def test_mirrored_step_equals_single_device_step(tmp_path):
     """Two replicas with a batch of 1 each give the weights of one device with 2."""
     config = tiny_config()
-    mirrored = Trainer(config, str(tmp_path / "m"), tf.distribute.MirroredStrategy(
-        ["/cpu:0", "/cpu:1"]), steps_per_loop=1)
+    mirrored = Trainer(config, str(tmp_path / "m"), mirrored_strategy(), steps_per_loop=1)
     single = Trainer(config, str(tmp_path / "s"), one_device(), steps_per_loop=1)
     before = weights(single)
     assert_same_weights(weights(mirrored), before, 0.0)

@@ -6,6 +6,7 @@ import signal
 
 import pytest
 import tensorflow as tf
+from testing import mirrored_strategy
 
 from configs import demo
 from ugatit_tf.trainer import CheckpointWriteError, Trainer
@@ -57,7 +58,7 @@ def test_steps_per_loop_0_is_refused():
 def test_all_replicas_stop_together_on_a_signal(tmp_path):
     """Two replicas agree on the stop request (summed over the replicas) and stop at the step
     where it came, with a checkpoint; the process's SIGTERM handler is restored."""
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    strategy = mirrored_strategy()  # collective keys of its own (tests/testing.py)
     config = tiny_config()
     config.data.batch_size = 2
     config.train.save_freq = 1000

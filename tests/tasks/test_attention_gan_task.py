@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from attention_gan_golden import AttentionGolden, golden_errors, golden_files
+from testing import mirrored_strategy
 
 from ugatit_tf.tasks import get_task
 from ugatit_tf.tasks.attention_gan import AttentionGANTask
@@ -243,8 +244,7 @@ def test_mirrored_step_equals_one_device_step_on_the_global_batch():
     gradients are summed over replicas (mean terms scaled by 1/2, the mask-TV sums not),
     BatchNorm normalises per replica (the same statistics here) and averages the
     running-statistic updates."""
-    devices = [d.name for d in tf.config.list_logical_devices("CPU")[:2]]
-    strategy = tf.distribute.MirroredStrategy(devices)
+    strategy = mirrored_strategy()  # collective keys of its own (tests/testing.py)
     x, y = images(1, batch=1), images(1, batch=1, seed=1)
     single = AttentionGANTask(tiny_config(1))
     initial = [n.get_weights() for n in single.networks.values()]
