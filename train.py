@@ -85,6 +85,19 @@ def default_workdir(config):
     return os.path.join("work_dirs", f"{name}_{task}{scheme}")
 
 
+def lock_dir(workdir):
+    """Where this process's work dir lock lives: the work dir, or for a non-chief worker
+    of `--strategy=multi_worker` (TF_CONFIG) its scratch folder `tmp_worker/<index>`,
+    where the trainer writes its checkpoints, so that the workers of one run do not
+    refuse each other."""
+    if _STRATEGY.value != "multi_worker":
+        return workdir
+    task = json.loads(os.environ.get("TF_CONFIG") or "{}").get("task", {})
+    cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
+    chief = task.get("type") == "chief" or ("chief" not in cluster and task.get("index", 0) == 0)
+    return workdir if chief else os.path.join(workdir, "tmp_worker", str(task.get("index", 0)))
+
+
 def validate(config, workdir):
     """The up-front checks: every config value and flag, before TensorFlow starts."""
     task = config.get("task", "ugatit")
@@ -133,7 +146,7 @@ def main(argv):
 
     from ugatit_tf.workdir_lock import WorkdirLock, describe
 
-    lock = WorkdirLock(workdir)
+    lock = WorkdirLock(lock_dir(workdir))
     previous = lock.acquire()
     if previous:
         logging.warning("%s: the previous run (%s) ended without releasing its lock; "
