@@ -277,12 +277,13 @@ def output_shapes(task, model_config):
     return {k: (v.shape.rank, int(v.shape[-1])) for k, v in outputs.items()}
 
 
-def signature_summary(task, model_config, serving_direction="a2b"):
-    """{signature: {"inputs": {name: (dtype, shape)}, "outputs": {...}}} as exported."""
+def signature_summary(shapes, model_config, serving_direction="a2b"):
+    """{signature: {"inputs": {name: (dtype, shape)}, "outputs": {...}}} as exported;
+    `shapes` is `output_shapes(task, model_config)`."""
     spec = input_spec(model_config)
     shape = spec["shape"]
     outputs = {key: ["float32", shape[:3] + [c] if rank == 4 else [None, c]]
-               for key, (rank, c) in output_shapes(task, model_config).items()}
+               for key, (rank, c) in shapes.items()}
     float_io = {"inputs": {"images": ["float32", shape]}, "outputs": outputs}
     uint8_io = {"inputs": {"images": ["uint8", shape]},
                 "outputs": {**outputs, "image": ["uint8", shape]}}
@@ -457,6 +458,7 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
                          f", max |image - Keras| = {entry['max_abs_error_vs_keras']:.2e}"
                          if verify else "")
 
+    shapes = output_shapes(task, model_config)  # one generator call, for the metadata
     metadata = {
         "format": "ugatit_tf export 1",
         "model": model_config.to_dict() if hasattr(model_config, "to_dict")
@@ -464,9 +466,9 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
         "input": input_spec(model_config),
         "task": task.name,
         "output": {k: OUTPUT_DESCRIPTIONS.get(k, "see the task's translate()")
-                   for k in output_shapes(task, model_config)},
+                   for k in shapes},
         "serving_direction": serving_direction,
-        "signatures": signature_summary(task, model_config, serving_direction),
+        "signatures": signature_summary(shapes, model_config, serving_direction),
         "tflite": files,
         "tflite_unchecked": TFLITE_UNCHECKED if files else None,
         "verification": {"input": "uniform random in [-1, 1], seed 0",
