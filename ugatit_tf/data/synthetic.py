@@ -1,20 +1,27 @@
-"""The built-in synthetic dataset: two domains that differ in shape and texture.
+"""The built-in synthetic dataset: two domains that differ in one local property, an outline.
 
-- Domain A: one or two round blobs (ellipses), smoothly shaded (radial or linear).
-- Domain B: one or two angular shapes (triangles, squares, pentagons) with a coarse checker
-  or dotted texture.
+- Both domains: one or two flat shapes (ellipses, triangles, squares, pentagons), each in
+  one of six saturated `PALETTE` colours, on a plain light background with faint noise.
+- Domain A: the shapes as they are.
+- Domain B: the same kind of shapes, each with a dark outline along the inside of its
+  border (`OUTLINE` wide, in normalised units).
 
-The textures alone tell the domains apart (A has no sharp edges inside the object, B is
-made of them), so a translator that only repaints the object in the target texture is
-already recognisable, as a short CPU demo needs; the shapes differ as well.
+Shapes, sizes, positions, rotations and colours come from the same distributions in both
+domains, drawn from the random stream in the same order: the outline is the only
+difference (`scene` + `paint` render one scene in either domain), so a translation keeps
+the colours and layout that the content match (`ugatit_tf.evaluation.content`) compares.
 
-Both domains share the colour, position, size and background distributions (a two-colour
-gradient at a random angle plus faint noise), so a translator must change shape and
-texture, not the palette: the generator's CAM attention has to find the object and the
-AdaLIN statistics have to carry the texture. Each image is rendered from its own random
-stream `(seed, split, domain, index)`, so the data is deterministic and independent of the
-order it is rendered in; rendering is in normalised coordinates, so a
-resolution changes the sharpness, not the content.
+Why this task suits a short CPU demo of U-GAT-IT: the generator's encoder
+instance-normalises every channel, so the absolute colour of a flat region reaches the
+decoder only as a prior learnt from the data. A small palette on a fixed background is a
+prior learnt quickly (random colours are not, and a generator that cannot reconstruct its
+input produces mush). And a convolutional generator can draw only what its input
+localises: an outline follows the object's edge (a few pixels of context), whereas a
+texture inside a flat region (stripes, a checker) has no phase in the input to follow.
+
+Each image is rendered from its own random stream `(seed, split, domain, index)`, so the
+data is deterministic and independent of the order it is rendered in; rendering is in
+normalised coordinates, so a resolution changes the sharpness, not the content.
 """
 
 import os
@@ -29,80 +36,65 @@ TEST_SIZE = 100  # images per domain of the "test" split
 _SPLITS = {"train": 0, "test": 1}
 _DOMAINS = {"A": 0, "B": 1}
 
-
-def _colour(rng, avoid=None, min_distance=0.6):
-    """A random RGB colour in [0, 1], far (L1) from `avoid` when given."""
-    for _ in range(20):
-        c = rng.uniform(0.0, 1.0, 3)
-        if avoid is None or np.abs(c - avoid).sum() >= min_distance:
-            break
-    return c
-
-
-def _background(rng, x, y):
-    c0, c1 = _colour(rng), _colour(rng)
-    angle = rng.uniform(0, 2 * np.pi)
-    t = np.clip((x - 0.5) * np.cos(angle) + (y - 0.5) * np.sin(angle) + 0.5, 0, 1)
-    return c0 + (c1 - c0) * t[..., None], (c0 + c1) / 2
+BACKGROUND = np.array([0.85, 0.83, 0.78])
+PALETTE = np.array([[0.85, 0.2, 0.2], [0.2, 0.65, 0.25], [0.2, 0.35, 0.85],
+                    [0.95, 0.75, 0.1], [0.7, 0.25, 0.75], [0.15, 0.7, 0.75]])
+OUTLINE_COLOUR = np.array([0.1, 0.1, 0.12])
+OUTLINE = 0.055  # outline width, a fraction of the image side (~1.8 px at 32 px)
+RADIUS = (0.17, 0.27)  # object size, a fraction of the image side
+NOISE = 0.015  # std of the per-pixel noise
 
 
-def _rotate(x, y, cx, cy, angle):
-    dx, dy = x - cx, y - cy
-    c, s = np.cos(angle), np.sin(angle)
-    return c * dx + s * dy, -s * dx + c * dy
+def scene(rng):
+    """The random content of one image, the same for both domains: a list of objects."""
+    objects = []
+    for _ in range(rng.integers(1, 3)):
+        radius = rng.uniform(*RADIUS)
+        objects.append(dict(
+            radius=radius, centre=rng.uniform(radius * 0.7, 1 - radius * 0.7, 2),
+            angle=rng.uniform(0, 2 * np.pi), colour=PALETTE[rng.integers(len(PALETTE))],
+            sides=int(rng.choice([0, 3, 4, 5], p=[0.4, 0.2, 0.25, 0.15])),
+            aspect=rng.uniform(0.65, 1.0)))
+    return objects
 
 
-def _round_shape(rng, u, v, radius):
-    """Signed distance (normalised units) of an ellipse in local coordinates u, v."""
-    a, b = radius, radius * rng.uniform(0.65, 1.0)
-    return (np.sqrt((u / a) ** 2 + (v / b) ** 2) - 1.0) * b
+def _signed_distance(obj, x, y):
+    """Signed distance (normalised units, negative inside) of an ellipse (`sides` 0) or a
+    regular polygon, about the same area."""
+    dx, dy = x - obj["centre"][0], y - obj["centre"][1]
+    c, s = np.cos(obj["angle"]), np.sin(obj["angle"])
+    u, v = c * dx + s * dy, -s * dx + c * dy
+    a = obj["radius"]
+    if obj["sides"] == 0:
+        b = a * obj["aspect"]
+        return (np.sqrt((u / a) ** 2 + (v / b) ** 2) - 1.0) * b
+    normals = 2 * np.pi * np.arange(obj["sides"]) / obj["sides"]
+    apothem = 1.2 * a * np.cos(np.pi / obj["sides"])
+    return np.max([u * np.cos(n) + v * np.sin(n) - apothem for n in normals], axis=0)
 
 
-def _angular_shape(rng, u, v, radius):
-    """Signed distance of a regular triangle, square or pentagon (circumradius `radius`)."""
-    sides = int(rng.choice([3, 4, 5], p=[0.4, 0.4, 0.2]))
-    radius = radius * 1.2  # about the area of the round shapes
-    normals = 2 * np.pi * np.arange(sides) / sides
-    apothem = radius * np.cos(np.pi / sides)
-    dist = [u * np.cos(n) + v * np.sin(n) - apothem for n in normals]
-    return np.max(dist, axis=0)
-
-
-def _texture(rng, domain, u, v, radius, c0, c1):
-    """Colour [H, W, 3] of the object's texture, in the object's local coordinates."""
-    # Coarse (a few squares across an object, >= 6 px each at 32 px): a texture that a
-    # briefly trained generator can draw, and that survives a small image size.
-    period = rng.uniform(0.2, 0.28)
-    kind = rng.integers(2)
-    if domain == "A" and kind == 0:  # smooth radial shading
-        t = np.clip(np.sqrt(u**2 + v**2) / radius, 0, 1) ** 1.5
-    elif domain == "A":  # smooth linear shading across the object
-        t = np.clip(0.5 + 0.5 * u / radius, 0, 1)
-    elif kind == 0:  # checker
-        t = (np.sin(np.pi * u / period) * np.sin(np.pi * v / period) > 0).astype(np.float64)
-    else:  # dots on a lattice
-        du = (u / period + 0.5) % 1.0 - 0.5
-        dv = (v / period + 0.5) % 1.0 - 0.5
-        t = (np.sqrt(du**2 + dv**2) < 0.3).astype(np.float64)
-    return c0 + (c1 - c0) * t[..., None]
+def paint(objects, domain, resolution):
+    """The float image [resolution, resolution, 3] in [0, 1] of a `scene` in `domain`."""
+    if domain not in _DOMAINS:
+        raise ValueError(f"Unknown domain {domain!r} of the synthetic data.")
+    y, x = (np.mgrid[0:resolution, 0:resolution] + 0.5) / resolution
+    image = np.broadcast_to(BACKGROUND, (resolution, resolution, 3))
+    for obj in objects:
+        distance = _signed_distance(obj, x, y)
+        fill = np.broadcast_to(obj["colour"], image.shape)
+        if domain == "B":
+            line = np.clip(0.5 - (-OUTLINE - distance) * resolution, 0, 1)[..., None]
+            fill = fill * (1 - line) + OUTLINE_COLOUR * line
+        coverage = np.clip(0.5 - distance * resolution, 0, 1)[..., None]
+        image = image * (1 - coverage) + fill * coverage
+    return image
 
 
 def render(domain, index, resolution, seed=0, split="train"):
     """One synthetic image as uint8 [resolution, resolution, 3]."""
     rng = np.random.default_rng([seed, _SPLITS[split], _DOMAINS[domain], int(index)])
-    y, x = (np.mgrid[0:resolution, 0:resolution] + 0.5) / resolution
-    image, bg_mean = _background(rng, x, y)
-    shape_fn = _round_shape if domain == "A" else _angular_shape
-    for _ in range(rng.integers(1, 3)):
-        radius = rng.uniform(0.22, 0.34)
-        cx, cy = rng.uniform(radius * 0.7, 1 - radius * 0.7, 2)
-        u, v = _rotate(x, y, cx, cy, rng.uniform(0, 2 * np.pi))
-        c0 = _colour(rng, avoid=bg_mean)
-        c1 = _colour(rng, avoid=c0)
-        coverage = np.clip(0.5 - shape_fn(rng, u, v, radius) * resolution, 0, 1)[..., None]
-        texture = _texture(rng, domain, u, v, radius, c0, c1)
-        image = image * (1 - coverage) + texture * coverage
-    image = image + rng.normal(0, 0.015, image.shape)
+    image = paint(scene(rng), domain, resolution)
+    image = image + rng.normal(0, NOISE, image.shape)
     return np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
 
 

@@ -12,8 +12,8 @@ translations of the test set. The **content match** is the share of sources that
 * The identity scores 100% (it keeps everything, the domain included): read this metric
   together with the translation accuracy, never alone.
 * It assumes that the translation keeps the colours and positions of the scene, as
-  U-GAT-IT's cycle and identity losses ask on the built-in data (shape and texture
-  change, palette and layout stay); on datasets where a translation recolours the whole
+  U-GAT-IT's cycle and identity losses ask on the built-in data (the outlines come or
+  go, palette and layout stay); on datasets where a translation recolours the whole
   image (summer2winter), a low score is expected.
 """
 
