@@ -1,4 +1,4 @@
-"""A CPU-sized AttentionGAN demo on the built-in synthetic data (round blobs <-> angular
+"""A CPU-sized AttentionGAN demo on the built-in synthetic data (plain <-> outlined
 shapes), either scheme: `:2` (default) or `:1`.
 
     python train.py --config=configs/attention_gan/demo.py --workdir=work_dirs/ag_demo
