@@ -4,9 +4,9 @@
     python evaluate.py --workdir=work_dirs/demo
 
 The built-in data: flat palette-coloured shapes on a light background, with (B) or
-without (A) a dark outline (`ugatit_tf/data/synthetic.py`). Trains in under 10 minutes
-on 2 CPU cores; the measured result and its load are in the README ("What you should
-see").
+without (A) a dark outline (`ugatit_tf/data/synthetic.py`). Sized for 10 minutes on
+2 CPU cores at load ~1; the measured result, time and load are in the README ("What you
+should see").
 """
 
 from configs.ugatit import default
