@@ -17,12 +17,13 @@ import numpy as np
 from ugatit_tf.directions import DIRECTIONS
 from ugatit_tf.evaluation import batching, content, metrics
 from ugatit_tf.evaluation.domain_classifier import domain_accuracy
+from ugatit_tf.evaluation.options import (  # noqa: F401 (evaluator.ALL_METRICS, ...)
+    ALL_METRICS,
+    CLASSIFIER_METRICS,
+    CONTENT_METRICS,
+    INCEPTION_METRICS,
+)
 from ugatit_tf.progress import Progress
-
-CLASSIFIER_METRICS = ("accuracy", "classifier_kid")
-CONTENT_METRICS = ("content",)
-INCEPTION_METRICS = ("kid", "fid")
-ALL_METRICS = CLASSIFIER_METRICS + CONTENT_METRICS + INCEPTION_METRICS
 
 
 def parse_metrics(names):
