@@ -7,7 +7,8 @@
 Re-running the same command resumes from the newest checkpoint in --workdir that
 restores (`--checkpoint` picks another). SIGTERM or Ctrl-C saves a checkpoint after the
 current loop and exits 0. `--phase test` translates the test images with the latest
-checkpoint (as the official code's `--phase test`); see translate.py for other folders.
+checkpoint (as the official code's `--phase test`) into `<workdir>/test/{A2B,B2A}/`, as
+`translate.py --workdir=...` does; see translate.py for other folders.
 
 Bad flags and config values are reported in one line (exit code 2) before TensorFlow
 starts and before anything is written.
@@ -34,7 +35,8 @@ _DATASET = flags.DEFINE_string(
     "'tfds:<cycle_gan config>' or 'synthetic' [default: the config's].")
 _DATA_ROOT = flags.DEFINE_string("data_root", None, "Folder holding the datasets.")
 _PHASE = flags.DEFINE_enum("phase", "train", ["train", "test"], "Train, or translate the "
-                           "test split with the latest checkpoint.")
+                           "test split with the latest checkpoint into "
+                           "<workdir>/test/{A2B,B2A}/.")
 _STRATEGY = flags.DEFINE_enum(
     "strategy", "auto", ["auto", "mirrored", "multi_worker", "one_device"],
     "tf.distribute strategy; 'auto' mirrors over all GPUs when there are several.")
@@ -140,8 +142,9 @@ def main(argv):
     validate(config, workdir)
     if _PHASE.value == "test":
         from ugatit_tf import translation
-        out = translation.translate_test_split(workdir, os.path.join(workdir, "test"))
-        logging.info("Wrote translations to %s", out)
+        out, counts = translation.translate_test_split(workdir)
+        logging.info("Wrote %d A2B and %d B2A translations (with strips/) to %s",
+                     counts["a2b"], counts["b2a"], out)
         return
 
     from ugatit_tf.workdir_lock import WorkdirLock, describe
