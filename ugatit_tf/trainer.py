@@ -313,10 +313,12 @@ class TrainingLogger:
             rate = (step - self._last[0]) / max(now - self._last[1], 1e-9)
         self._last = (step, now)
         values = [("D", float(metrics["D_loss"])), ("G", float(metrics["G_loss"]))]
+        samples_due = step % self.config.train.print_freq < self.trainer.steps_per_loop
         if step >= self.progress.total:
             self.progress.finish(values, count=step)
-        else:
-            self.progress.update(step, values)
+        else:  # a slow sample write (large images on a CPU) is named on the line
+            self.progress.update(step, values + [("writing the sample grids", None)]
+                                 if samples_due else values)
 
         train = self.config.train
         if step % train.log_freq < self.trainer.steps_per_loop or step == train.iterations:
@@ -328,8 +330,10 @@ class TrainingLogger:
                     tf.summary.scalar(k, v)
                 if rate is not None:
                     tf.summary.scalar("iterations_per_second", rate)
-        if step % train.print_freq < self.trainer.steps_per_loop:
+        if samples_due:
             self.write_samples(step)
+            if self.progress.terminal and step < self.progress.total:
+                self.progress.update(step, values)
 
     def write_samples(self, step):
         task = self.trainer.task
