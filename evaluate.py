@@ -1,14 +1,14 @@
 """Scores a trained model's translations of the test set, per direction.
 
     python evaluate.py --workdir=work_dirs/demo
-    python evaluate.py --workdir=work_dirs/demo \
-        --inception_weights=inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5
+    python evaluate.py --workdir=work_dirs/demo --inception_weights=path/to/weights_notop.h5
     python evaluate.py --saved_model=exports/demo/1 --dataset=synthetic
 
 prints a table and writes `<workdir>/eval/metrics.json`: the domain classifier's
 translation accuracy and KID on its features (offline, trained on trainA/trainB and cached
 in `<workdir>/eval/`), and KID x100 +- std and FID on Inception-v3 features when ImageNet
-Inception weights are available (see `ugatit_tf/evaluation/` for the conventions).
+Inception weights are available (see `ugatit_tf/evaluation/` for the conventions). For
+`--saved_model` the eval dir is outside the export (see --eval_dir).
 """
 
 from absl import flags

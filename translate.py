@@ -1,8 +1,7 @@
 """Translates a folder of images, or the test split, with a trained model.
 
     python translate.py --workdir=work_dirs/demo --input_dir=my_photos
-    python translate.py --workdir=work_dirs/demo --input_dir=my_photos --direction=b2a \
-        --output_dir=out --keep_size --strips
+    python translate.py --workdir=work_dirs/demo --input_dir=my_photos --direction=b2a --strips
     python translate.py --workdir=work_dirs/demo          # the test split
 
 A folder's translations go to `<workdir>/translations/<folder name>_<direction>/` by
@@ -26,7 +25,8 @@ _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Where to write PNGs [defa
                                   "<workdir>/translations/<input_dir's name>_<direction>; "
                                   "the test split: <workdir>/test].")
 _DIRECTION = flags.DEFINE_enum("direction", "a2b", ["a2b", "b2a"], "Translation direction.")
-_STRIPS = flags.DEFINE_bool("strips", False, "Also write the 7-tile strips with heatmaps.")
+_STRIPS = flags.DEFINE_bool("strips", False, "Also write each image's column of the "
+                            "sample grid to strips/ (U-GAT-IT: 7 tiles with heatmaps).")
 _KEEP_SIZE = flags.DEFINE_bool("keep_size", False, "Resize outputs to the input's size.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 8, "Images per generator call.")
 

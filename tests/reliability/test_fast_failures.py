@@ -1,5 +1,6 @@
 """Answers that need no model: a missing dataset before TensorFlow starts, --help exits 0."""
 
+import re
 import subprocess
 import sys
 import time
@@ -42,6 +43,9 @@ def test_help_exits_0(app):
     result = apps.run(app, "--help")
     assert result.returncode == 0, result.stderr
     assert "--workdir" in result.stdout
+    # The usage examples print as written: a backslash-newline in the docstring (not a
+    # raw string) joins two lines into "... --direction=b2a         --output_dir=...".
+    assert not re.search(r"\S {5,}--", result.stdout), result.stdout[:1500]
 
 
 def test_evaluate_checks_its_flags_before_tensorflow_starts():
