@@ -53,9 +53,8 @@ def test_trace_busy_time_is_the_union_of_overlapping_kernels():
 
 
 def test_logged_training_rate_is_read_back_by_step(tmp_path):
-    import tensorflow as tf
-
     import tensorboard_rate
+    import tensorflow as tf
 
     writer = tf.summary.create_file_writer(str(tmp_path / "tensorboard"))
     with writer.as_default():
