@@ -14,7 +14,9 @@ and its peak memory is its own:
   with the XLA cache of `ugatit_tf.runtime.enable_xla_cache` in `--cache_dir` (the
   same job twice: a cold, then a warm start); `-profile` also traces 3 iterations with
   the TF profiler and summarises the trace (bench/trace_summary.py).
-- a `-notriton` / `-noautotune` part adds `VARIANTS`' XLA flag to a TF job.
+- a `-notriton` / `-noautotune` part adds `VARIANTS`' XLA flag to a TF job; an
+  `-f32internals` part traces the step with float32 normalisation arithmetic (the
+  default for float32 models is float64, for accuracy on CPUs: tests/test_golden.py).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
   the CPU step's (train.py's CPU default), from the same weights and batch.
 
@@ -52,6 +54,9 @@ DTYPES = {"f32": "float32", "bf16": "mixed_bfloat16"}
 # Job variants with extra XLA flags (each with its own cache folder).
 VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
             "noautotune": "--xla_gpu_autotune_level=0"}
+# Job variants that trace the step differently: `f32internals` runs float32 models'
+# normalisation arithmetic in float32 (`precision.float32_internals`), not float64.
+TRACE_VARIANTS = ("f32internals",)
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
                 "tf-light-xla-bf16-b1", "check", "tf-light-xla-f32-b4", "pt-light-b4",
@@ -82,10 +87,12 @@ def parse_job(job):
         return {"side": "check"}
     parts = job.split("-")
     spec = {"side": parts[0], "model": parts[1], "profile": "profile" in parts,
-            "mode": "xla", "dtype": "f32", "batch": 1, "variant": ""}
+            "mode": "xla", "dtype": "f32", "batch": 1, "variant": "", "trace_variant": ""}
     for part in parts[2:]:
         if part in VARIANTS:
             spec["variant"] = part
+        elif part in TRACE_VARIANTS:
+            spec["trace_variant"] = part
         elif part in ("xla", "graph"):
             spec["mode"] = part
         elif part in DTYPES:
@@ -118,6 +125,7 @@ def run_tf_job(spec):
     from train_rows import trainer_on_constant_batch
 
     from ugatit_tf import runtime
+    from ugatit_tf.layers import precision
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
@@ -130,7 +138,9 @@ def run_tf_job(spec):
             batch=spec["batch"], model=(light, ch, size))
         loop = lambda n: trainer._loop(iterator, tf.constant(n))  # noqa: E731
         built = time.perf_counter()
-        trainer.prepare(iterator)
+        internals = "float32" if spec["trace_variant"] == "f32internals" else "float64"
+        with precision.float32_internals(internals):  # the step is traced here
+            trainer.prepare(iterator)
         metrics, _ = loop(1)
         float(metrics["G_loss"])
         first = time.perf_counter()

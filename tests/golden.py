@@ -173,7 +173,7 @@ def train_two_iterations(g, dtype, workdir):
     inputs = g.inputs(dtype)
     totals = []
     for _ in range(2):
-        metrics = trainer.strategy.run(trainer._step, args=(inputs["A"], inputs["B"]))
+        metrics = trainer.strategy.run(trainer._replica_step, args=(inputs["A"], inputs["B"]))
         totals.append([float(metrics["D_loss"]), float(metrics["G_loss"])])
     return trainer, np.array(totals)
 
