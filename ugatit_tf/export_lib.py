@@ -449,7 +449,6 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
     for d in DIRECTIONS:
         for variant in tflite_variants:
             name = f"{TFLITE_SUBDIR}/{d}_{variant}.tflite"
-            start = time.time()
             advance(f"converting {d} to TFLite {variant}")
             model = convert_tflite(output_dir, d, variant)
             with tf.io.gfile.GFile(os.path.join(output_dir, name), "wb") as f:
@@ -459,7 +458,6 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
             if verify:
                 out = run_tflite(model, images, d)
                 entry["max_abs_error_vs_keras"] = _max_abs(out["image"], expected[d][0])
-            entry["seconds"] = round(time.time() - start, 1)
             files[name] = entry
     if bar:
         bar.finish(count=bar.total, values=[("done", None)])
