@@ -124,13 +124,16 @@ def validate(config, workdir):
 
 
 def check_resumable(workdir, config):
-    """Refuses to resume a work dir whose model differs from the requested one."""
-    from ugatit_tf import checkpoints
+    """Refuses to resume a work dir whose model differs from the requested one (keys
+    that the work dir's config.json predates count as their task's `model_defaults`)."""
+    from ugatit_tf import checkpoints, tasks
 
     if not os.path.exists(os.path.join(workdir, checkpoints.CONFIG_FILE)):
         return
-    previous = checkpoints.read_config(workdir).model.to_dict()
-    requested = json.loads(config.model.to_json())
+    stored = checkpoints.read_config(workdir)
+    defaults = tasks.task_class(stored.get("task", "ugatit")).model_defaults
+    previous = {**defaults, **stored.model.to_dict()}
+    requested = {**defaults, **json.loads(config.model.to_json())}
     if previous != requested:
         raise UserError(
             f"{workdir} holds a run of another model ({previous}); this command asks for "
