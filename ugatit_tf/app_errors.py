@@ -19,8 +19,9 @@ import re
 import sys
 
 EXIT_USER_ERROR = 2
-# TF's C++ logging: 0 shows info lines (start-up notices, the TFLite converter's reading
-# and loading of the SavedModel, ~10 per file), 1 warnings and errors only.
+# TF's C++ logging: 0 shows info lines (the TFLite converter's reading and loading of
+# the SavedModel, ~10 per file), 1 warnings and errors only. The start-up banner comes
+# before TF reads the level: `log_filter` drops it.
 APP_TF_CPP_MIN_LOG_LEVEL = "1"
 _HELP_FLAGS = {"help", "?", "helpfull", "helpshort", "helpxml"}
 
