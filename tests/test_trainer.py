@@ -3,27 +3,14 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-from testing import mirrored_strategy
+from testing import mirrored_strategy, tiny_ugatit_config
 
-from configs import demo
 from ugatit_tf.schedules import HalfConstantLinearDecay
 from ugatit_tf.trainer import NonFiniteLossError, Trainer
 
 
 def tiny_config(iterations=8):
-    config = demo.get_config()
-    config.model.base_filters = 4
-    config.model.num_res_blocks = 1
-    config.model.image_size = 32
-    config.model.disc_global_layers = 4
-    config.model.disc_local_layers = 3
-    config.data.synthetic_size = 16
-    config.data.shuffle_buffer = 16
-    config.data.batch_size = 2
-    config.train.iterations = iterations
-    config.train.save_freq = 4
-    config.train.print_freq = 1000
-    return config
+    return tiny_ugatit_config(iterations, save_freq=4, synthetic_size=16, batch_size=2)
 
 
 def weights(trainer):
