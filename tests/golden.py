@@ -44,10 +44,10 @@ def scaled_error(actual, expected):
 
 
 class Row(NamedTuple):
-    kind: str  # forward | loss | grad | train | state
+    kind: str  # forward | loss | grad | train | state | share
     key: str  # the golden key
-    ours: float  # our scaled error against the float64 reference
-    official: float  # the official float32 run's scaled error (nan for float64 rows)
+    ours: float  # our scaled error against the float64 reference (share: share off)
+    official: float  # the official float32 run's (its `f32/` keys) same error
 
 
 @contextlib.contextmanager
@@ -178,9 +178,26 @@ def train_two_iterations(g, dtype, workdir):
     return trainer, np.array(totals)
 
 
+# A generator element's two-iteration change counts as "off" when it misses the float64
+# change by more than this share of its array's largest change (the `share` rows).
+CHANGE_OFF = 0.1
+
+
+def _off(actual, expected):
+    """Which elements of the change `actual` miss `expected` by more than CHANGE_OFF of
+    the largest |expected| (flattened bools)."""
+    scale = float(np.max(np.abs(expected)))
+    return (np.abs(np.asarray(actual) - expected) > CHANGE_OFF * scale).ravel()
+
+
 def training_rows(g, dtype, workdir):
     """Each trained weight's change over two iterations (scaled by the change's largest
-    magnitude), both iterations' totals, and the spectral-norm u and v (absolute)."""
+    magnitude), both iterations' totals, the spectral-norm u and v (absolute), and per
+    generator the share of its weights whose change is off (`_off`; kind "share").
+
+    The share is what can be bounded of a float32 generator step: the largest error
+    depends on which side of 0 a few ReLU inputs land (tests/test_golden.py).
+    """
     trainer, totals = train_two_iterations(g, dtype, workdir)
     expected, official = g.data["train/losses"], g.data["f32/train/losses"]
     rows = [Row("loss", f"train/losses[{i},{j}]",
@@ -188,17 +205,23 @@ def training_rows(g, dtype, workdir):
                 abs(official[i, j] - expected[i, j]) / abs(expected[i, j]))
             for i in range(2) for j in range(2)]
     for name, net in trainer.nets.items():
+        off_ours, off_official = [], []
         for key, (variable, transform) in pytorch.name_map(net).items():
             after_key = f"train/weights/{name}/{key}"
             before = transform(g.data[f"weights/{name}/{key}"])
             after = transform(g.data[after_key])
             ours = variable.numpy()
             if variable.trainable:
+                official_after = transform(g.data[f"f32/{after_key}"])
                 rows.append(Row("train", after_key, scaled_error(ours - before, after - before),
-                                scaled_error(transform(g.data[f"f32/{after_key}"]) - before,
-                                             after - before)))
+                                scaled_error(official_after - before, after - before)))
+                off_ours.append(_off(ours - before, after - before))
+                off_official.append(_off(official_after - before, after - before))
             else:  # the power iteration's u and v: unit vectors, compared absolutely
                 rows.append(Row("state", after_key, float(np.max(np.abs(ours - after))),
                                 float(np.max(np.abs(transform(g.data[f"f32/{after_key}"])
                                                     - after)))))
+        if name.startswith("gen"):
+            rows.append(Row("share", f"step_share/{name}", float(np.mean(np.concatenate(off_ours))),
+                            float(np.mean(np.concatenate(off_official)))))
     return rows
