@@ -37,20 +37,23 @@ GEN_SHARE_FLOOR = 0.015
 
 # Arrays that miss the float32 bound, with the measured ratio (ours / official) and why.
 # Each is allowed up to its listed ratio; the list must stay under 5% of a file's arrays.
-# All are per-channel rho gradients of AdaLIN/LIN: sums over the whole feature map of
+# The rho gradients of AdaLIN/LIN: sums over the whole feature map of
 # (instance - layer) * d_out, a difference of two normalisations of the same features,
 # whose float32 rounding (after a correctly rounded float64 normalisation) is ~2x what
 # PyTorch's order of operations happens to give on these inputs.
-# The D outputs: a handful of values each (2 CAM logits; the global D's 2x2 logit map at
-# 128 px), whose official float32 error is a lucky low sample (2e-7 of the scale where
-# its other outputs are 5e-7 to 4e-6); ours are 1e-6 to 2e-5. The op was not found.
+# The full global D's CAM logits (gmp_fc's: a 128-term dot product of the last conv's
+# features, whose terms cancel): chance, not an op of ours. On the same float32 input
+# TF's and torch's convolutions have the same error (conv6: 9.8e-7 of the scale both);
+# with the inputs perturbed by ~1 float32 ulp (8 seeds) ours are 1.7e-7 to 6.0e-7,
+# PT's 2.9e-7 to 6.2e-7: the file's inputs give ours its worst and PT's its best. Of
+# ours, 0.7e-6 is sigma's float32 dot product in the convs: a float64 sigma gives 1.2e-6,
+# inside the bound, but takes a float64 copy of every kernel per call (268 MB for the
+# 4x4x1024x2048 kernel of the ch-64 global D), so it is not done.
 F32_EXCEPTIONS = {
     ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock2.3.rho"): 3.0,  # measured 2.75
     ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock1_3.norm2.rho"): 2.5,  # 2.13
     ("ugatit_full_ch4_img128", "forward/disGB/cam_logit"): 10.0,  # 8.6
     ("ugatit_light_ch4_img128", "ggrad/genA2B/UpBlock1_1.norm1.rho"): 2.5,  # 2.19
-    ("ugatit_light_ch4_img128", "forward/disGA/out"): 6.0,  # 5.1
-    ("ugatit_light_ch4_img128", "forward/disGB/out"): 10.0,  # 8.8
 }
 
 
