@@ -103,7 +103,7 @@ def ugatit_report(files, args):
             print(f"{g.name:34s} {name:13s} {max(r.ours for r in a):9.1e} "
                   f"{max(r.ours for r in b):9.1e} {max(r.official for r in b):9.1e}")
         if args.worst:
-            ranked = sorted((r for r in f32 if r.kind != "state"),
+            ranked = sorted((r for r in f32 if r.kind not in ("state", "share")),
                             key=lambda r: r.ours / max(r.official, 1e-30), reverse=True)
             for r in ranked[:args.worst]:
                 print(f"    {r.key}: ours {r.ours:.2e}, PT {r.official:.2e} "
