@@ -15,8 +15,8 @@ and its peak memory is its own:
   same job twice: a cold, then a warm start); `-profile` also traces 3 iterations with
   the TF profiler and summarises the trace (bench/trace_summary.py).
 - a `-notriton` / `-noautotune` part adds `VARIANTS`' XLA flag to a TF job; an
-  `-f32internals` part traces the step with float32 normalisation arithmetic (the
-  default for float32 models is float64, for accuracy on CPUs: tests/test_golden.py).
+  `-f32internals` part is train.py's `--float32_statistics` (float32 normalisation
+  arithmetic; the default float64 is for accuracy: tests/test_golden.py).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
   the CPU step's (train.py's CPU default), from the same weights and batch.
 
@@ -54,8 +54,8 @@ DTYPES = {"f32": "float32", "bf16": "mixed_bfloat16"}
 # Job variants with extra XLA flags (each with its own cache folder).
 VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
             "noautotune": "--xla_gpu_autotune_level=0"}
-# Job variants that trace the step differently: `f32internals` runs float32 models'
-# normalisation arithmetic in float32 (`precision.float32_internals`), not float64.
+# Job variants that trace the step differently: `f32internals` is the Trainer's
+# `float32_statistics` (train.py --float32_statistics).
 TRACE_VARIANTS = ("f32internals",)
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
@@ -125,7 +125,6 @@ def run_tf_job(spec):
     from train_rows import trainer_on_constant_batch
 
     from ugatit_tf import runtime
-    from ugatit_tf.layers import precision
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
@@ -135,12 +134,11 @@ def run_tf_job(spec):
     with tempfile.TemporaryDirectory() as workdir:
         trainer, iterator, _ = trainer_on_constant_batch(
             None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,
-            batch=spec["batch"], model=(light, ch, size))
+            batch=spec["batch"], model=(light, ch, size),
+            float32_statistics=spec["trace_variant"] == "f32internals")
         loop = lambda n: trainer._loop(iterator, tf.constant(n))  # noqa: E731
         built = time.perf_counter()
-        internals = "float32" if spec["trace_variant"] == "f32internals" else "float64"
-        with precision.float32_internals(internals):  # the step is traced here
-            trainer.prepare(iterator)
+        trainer.prepare(iterator)
         metrics, _ = loop(1)
         float(metrics["G_loss"])
         first = time.perf_counter()
