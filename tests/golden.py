@@ -158,8 +158,9 @@ def objective_rows(g, nets, which, dtype):
     return rows
 
 
-def train_two_iterations(g, dtype, workdir):
-    """Two iterations of the real `Trainer` step from the file's weights and inputs.
+def train_two_iterations(g, dtype, workdir, inputs=None):
+    """Two iterations of the real `Trainer` step from the file's weights and inputs
+    (`inputs`: `{"A", "B"}` NHWC arrays instead of the file's).
 
     Returns:
         `(trainer, losses)`: the trainer after both, and `[[D, G], [D, G]]` totals.
@@ -170,7 +171,7 @@ def train_two_iterations(g, dtype, workdir):
                           tf.distribute.OneDeviceStrategy("/cpu:0"))
     pytorch.load_networks(trainer.nets, {name: g.state_dict(name)
                                          for name, _ in trainer.nets.items()})
-    inputs = g.inputs(dtype)
+    inputs = g.inputs(dtype) if inputs is None else {k: v.astype(dtype) for k, v in inputs.items()}
     totals = []
     for _ in range(2):
         metrics = trainer.strategy.run(trainer._replica_step, args=(inputs["A"], inputs["B"]))
@@ -183,7 +184,7 @@ def train_two_iterations(g, dtype, workdir):
 CHANGE_OFF = 0.1
 
 
-def _off(actual, expected):
+def changes_off(actual, expected):
     """Which elements of the change `actual` miss `expected` by more than CHANGE_OFF of
     the largest |expected| (flattened bools)."""
     scale = float(np.max(np.abs(expected)))
@@ -193,7 +194,7 @@ def _off(actual, expected):
 def training_rows(g, dtype, workdir):
     """Each trained weight's change over two iterations (scaled by the change's largest
     magnitude), both iterations' totals, the spectral-norm u and v (absolute), and per
-    generator the share of its weights whose change is off (`_off`; kind "share").
+    generator the share of its weights whose change is off (`changes_off`; kind "share").
 
     The share is what can be bounded of a float32 generator step: the largest error
     depends on which side of 0 a few ReLU inputs land (tests/test_golden.py).
@@ -215,8 +216,8 @@ def training_rows(g, dtype, workdir):
                 official_after = transform(g.data[f"f32/{after_key}"])
                 rows.append(Row("train", after_key, scaled_error(ours - before, after - before),
                                 scaled_error(official_after - before, after - before)))
-                off_ours.append(_off(ours - before, after - before))
-                off_official.append(_off(official_after - before, after - before))
+                off_ours.append(changes_off(ours - before, after - before))
+                off_official.append(changes_off(official_after - before, after - before))
             else:  # the power iteration's u and v: unit vectors, compared absolutely
                 rows.append(Row("state", after_key, float(np.max(np.abs(ours - after))),
                                 float(np.max(np.abs(transform(g.data[f"f32/{after_key}"])

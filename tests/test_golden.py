@@ -156,7 +156,8 @@ def test_float32_training_step_is_as_accurate_as_pytorch(rows32):
     file: genA2B 0.91-0.94 in all three, genB2A 0.04-0.97 in ours and the float64 one,
     0.97 in PT's). So the worst error is not bounded; the share of
     weights off by more than `golden.CHANGE_OFF` of their array's change is: over those
-    runs it reached 0.96% (PT) and 0.98% (ours), both on the light genB2A.
+    runs it reached 0.96%, PT's and ours, on the light genB2A
+    (`python bench/step_perturbation.py` prints these runs).
     """
     totals = [r for r in rows32 if r.key.startswith("train/losses")]
     assert len(totals) == 4
