@@ -9,6 +9,9 @@ float16,int8}.tflite`, and `export_metadata.json` + `README.txt` stating the inp
 (RGB, [-1, 1], size) and each file's error against the Keras generator.
 """
 
+import json
+import os
+
 from absl import flags, logging
 
 from ugatit_tf import app_errors, config_validation
@@ -43,8 +46,9 @@ def main(argv):
         workdir=FLAGS.workdir, checkpoint=FLAGS.checkpoint, export_dir=FLAGS.export_dir,
         model_name=FLAGS.model_name, version=FLAGS.version,
         serving_direction=FLAGS.serving_direction, tflite_variants=FLAGS.tflite,
-        verify=FLAGS.verify)
-    print(f"Exported to {path}")
+        verify=FLAGS.verify, progress=True)
+    with open(os.path.join(path, export_lib.METADATA_FILE)) as f:
+        print(export_lib.summary_text(path, json.load(f)))
 
 
 if __name__ == "__main__":

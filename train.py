@@ -7,7 +7,8 @@
 Re-running the same command resumes from the newest checkpoint in --workdir that
 restores (`--checkpoint` picks another). SIGTERM or Ctrl-C saves a checkpoint after the
 current loop and exits 0. `--phase test` translates the test images with the latest
-checkpoint (as the official code's `--phase test`); see translate.py for other folders.
+checkpoint (as the official code's `--phase test`) into `<workdir>/test/{A2B,B2A}/`, as
+`translate.py --workdir=...` does; see translate.py for other folders.
 
 Bad flags and config values are reported in one line (exit code 2) before TensorFlow
 starts and before anything is written.
@@ -34,7 +35,8 @@ _DATASET = flags.DEFINE_string(
     "'tfds:<cycle_gan config>' or 'synthetic' [default: the config's].")
 _DATA_ROOT = flags.DEFINE_string("data_root", None, "Folder holding the datasets.")
 _PHASE = flags.DEFINE_enum("phase", "train", ["train", "test"], "Train, or translate the "
-                           "test split with the latest checkpoint.")
+                           "test split with the latest checkpoint into "
+                           "<workdir>/test/{A2B,B2A}/.")
 _STRATEGY = flags.DEFINE_enum(
     "strategy", "auto", ["auto", "mirrored", "multi_worker", "one_device"],
     "tf.distribute strategy; 'auto' mirrors over all GPUs when there are several.")
@@ -47,6 +49,10 @@ _XLA = flags.DEFINE_bool(
 _XLA_CACHE_DIR = flags.DEFINE_string(
     "xla_cache_dir", None, "Keep XLA's compiled step and GPU autotuning results here "
     "across runs ('' for none) [default: ~/.cache/ugatit_tf/xla].")
+_FLOAT32_STATISTICS = flags.DEFINE_bool(
+    "float32_statistics", False, "Normalisation statistics of a float32 model in "
+    "float32 instead of float64: 11% faster on an H200 (bench/RESULTS.md); float64 is "
+    "what makes float32 training as accurate as PyTorch's (tests/test_golden.py).")
 _STEPS_PER_LOOP = flags.DEFINE_integer(
     "steps_per_loop", 10, "Iterations per compiled call (logging granularity; SIGTERM "
     "and Ctrl-C take effect at the end of one).")
@@ -120,13 +126,16 @@ def validate(config, workdir):
 
 
 def check_resumable(workdir, config):
-    """Refuses to resume a work dir whose model differs from the requested one."""
-    from ugatit_tf import checkpoints
+    """Refuses to resume a work dir whose model differs from the requested one (keys
+    that the work dir's config.json predates count as their task's `model_defaults`)."""
+    from ugatit_tf import checkpoints, tasks
 
     if not os.path.exists(os.path.join(workdir, checkpoints.CONFIG_FILE)):
         return
-    previous = checkpoints.read_config(workdir).model.to_dict()
-    requested = json.loads(config.model.to_json())
+    stored = checkpoints.read_config(workdir)
+    defaults = tasks.task_class(stored.get("task", "ugatit")).model_defaults
+    previous = {**defaults, **stored.model.to_dict()}
+    requested = {**defaults, **json.loads(config.model.to_json())}
     if previous != requested:
         raise UserError(
             f"{workdir} holds a run of another model ({previous}); this command asks for "
@@ -140,8 +149,9 @@ def main(argv):
     validate(config, workdir)
     if _PHASE.value == "test":
         from ugatit_tf import translation
-        out = translation.translate_test_split(workdir, os.path.join(workdir, "test"))
-        logging.info("Wrote translations to %s", out)
+        out, counts = translation.translate_test_split(workdir)
+        logging.info("Wrote %d A2B and %d B2A translations (with strips/) to %s",
+                     counts["a2b"], counts["b2a"], out)
         return
 
     from ugatit_tf.workdir_lock import WorkdirLock, describe
@@ -181,7 +191,8 @@ def train(config, workdir):
     phases = Phases()
     with phases("building the networks and optimizers"):
         trainer = Trainer(config, workdir, strategy, steps_per_loop=_STEPS_PER_LOOP.value,
-                          jit_compile=jit_compile, is_chief=is_chief)
+                          jit_compile=jit_compile, is_chief=is_chief,
+                          float32_statistics=_FLOAT32_STATISTICS.value)
     with phases("restoring and preparing the training data"):
         start = trainer.restore_or_initialize(_CHECKPOINT.value)
     with phases("preparing the sample images"):

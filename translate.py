@@ -1,10 +1,14 @@
-"""Translates a folder of images with a trained U-GAT-IT.
+"""Translates a folder of images, or the test split, with a trained model.
 
-    python translate.py --workdir=work_dirs/demo --input_dir=my_photos --output_dir=out
-    python translate.py --workdir=work_dirs/demo --input_dir=... --direction=b2a --strips
+    python translate.py --workdir=work_dirs/demo --input_dir=my_photos
+    python translate.py --workdir=work_dirs/demo --input_dir=my_photos --direction=b2a --strips
+    python translate.py --workdir=work_dirs/demo          # the test split
 
+A folder's translations go to `<workdir>/translations/<folder name>_<direction>/` by
+default, the test split's to `<workdir>/test/{A2B,B2A}/` (as `train.py --phase test`).
 Images of any size and mode are resized to the model's size; `--keep_size` resizes the
-translations back. `--strips` also writes the official 7-tile strips with CAM heatmaps.
+translations back. `--strips` also writes each image's column of the sample grid
+(U-GAT-IT: 7 tiles with the CAM heatmaps) to `strips/`.
 """
 
 from absl import flags, logging
@@ -17,10 +21,12 @@ _CHECKPOINT = flags.DEFINE_string("checkpoint", None, "Checkpoint prefix "
                                   "(.../ckpt-N) [default: the latest in --workdir].")
 _INPUT_DIR = flags.DEFINE_string("input_dir", None, "Folder of images to translate "
                                  "[default: the test split, like --phase test].")
-_OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Where to write PNGs "
-                                  "[default: <workdir>/translations].")
+_OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Where to write PNGs [default: "
+                                  "<workdir>/translations/<input_dir's name>_<direction>; "
+                                  "the test split: <workdir>/test].")
 _DIRECTION = flags.DEFINE_enum("direction", "a2b", ["a2b", "b2a"], "Translation direction.")
-_STRIPS = flags.DEFINE_bool("strips", False, "Also write the 7-tile strips with heatmaps.")
+_STRIPS = flags.DEFINE_bool("strips", False, "Also write each image's column of the "
+                            "sample grid to strips/ (U-GAT-IT: 7 tiles with heatmaps).")
 _KEEP_SIZE = flags.DEFINE_bool("keep_size", False, "Resize outputs to the input's size.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 8, "Images per generator call.")
 
@@ -37,11 +43,13 @@ def main(argv):
 
     from ugatit_tf import checkpoints, translation
 
-    output_dir = _OUTPUT_DIR.value or os.path.join(_WORKDIR.value, "translations")
+    output_dir = _OUTPUT_DIR.value or translation.default_output_dir(
+        _WORKDIR.value, _INPUT_DIR.value, _DIRECTION.value)
     if _INPUT_DIR.value is None:
-        translation.translate_test_split(_WORKDIR.value, output_dir, _CHECKPOINT.value,
-                                         _BATCH_SIZE.value)
-        logging.info("Wrote the test split's translations to %s", output_dir)
+        _, counts = translation.translate_test_split(_WORKDIR.value, output_dir,
+                                                     _CHECKPOINT.value, _BATCH_SIZE.value)
+        logging.info("Wrote %d A2B and %d B2A translations (with strips/) to %s",
+                     counts["a2b"], counts["b2a"], output_dir)
         return
     paths = translation.list_inputs(_INPUT_DIR.value)  # bad input first, before the model
     task, config = checkpoints.load_task(_WORKDIR.value, _CHECKPOINT.value)

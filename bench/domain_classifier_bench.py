@@ -40,7 +40,7 @@ def bench_one(name):
     with tempfile.TemporaryDirectory() as cache:
         classifier, info = dc.classifier_for_dataset(
             data_config, FLAGS.image_size, cache, steps=FLAGS.steps,
-            input_size=FLAGS.input_size, seed=FLAGS.seed, log_every=100)
+            input_size=FLAGS.input_size, seed=FLAGS.seed, progress=True)
     train_seconds = time.time() - start
     accuracy, counts = {}, {}
     for domain in "AB":

@@ -8,10 +8,12 @@ For each file: our float64 error, our float32 error and the official code's own 
 error (its `f32/` run against the float64 reference), each the largest scaled error
 (difference / largest magnitude of the array; loss terms relative; u, v absolute) over
 forward outputs, loss terms, gradients, the two-iteration training step's weight changes
-(generators and discriminators apart) and its totals: the quantities tests/test_golden.py
-bounds. CycleGAN and AttentionGAN rows come from their golden tests' helpers
-(tests/tasks/test_cyclegan_golden.py, tests/attention_gan_golden.py), which compare the
-round-off gradients of biases in front of a normalisation absolutely ("zero" rows).
+(generators and discriminators apart), the share of generator weights whose change is
+off by more than 10% of their array's change ("step G share", in [0, 1]) and the step's
+totals: the quantities tests/test_golden.py bounds. CycleGAN and AttentionGAN rows come
+from their golden tests' helpers (tests/tasks/test_cyclegan_golden.py,
+tests/attention_gan_golden.py), which compare the round-off gradients of biases in front
+of a normalisation absolutely ("zero" rows).
 """
 
 import argparse
@@ -45,10 +47,13 @@ def group(row):
         return "step G" if row.key.split("/")[2].startswith("gen") else "step D"
     if row.kind == "state":
         return "step u, v"
+    if row.kind == "share":
+        return "step G share"
     return "step totals" if row.key.startswith("train/") else row.kind
 
 
-GROUPS = ("forward", "loss", "grad", "step D", "step G", "step totals", "step u, v")
+GROUPS = ("forward", "loss", "grad", "step D", "step G", "step G share", "step totals",
+          "step u, v")
 
 
 def main():
@@ -98,7 +103,7 @@ def ugatit_report(files, args):
             print(f"{g.name:34s} {name:13s} {max(r.ours for r in a):9.1e} "
                   f"{max(r.ours for r in b):9.1e} {max(r.official for r in b):9.1e}")
         if args.worst:
-            ranked = sorted((r for r in f32 if r.kind != "state"),
+            ranked = sorted((r for r in f32 if r.kind not in ("state", "share")),
                             key=lambda r: r.ours / max(r.official, 1e-30), reverse=True)
             for r in ranked[:args.worst]:
                 print(f"    {r.key}: ours {r.ours:.2e}, PT {r.official:.2e} "

@@ -14,7 +14,9 @@ and its peak memory is its own:
   with the XLA cache of `ugatit_tf.runtime.enable_xla_cache` in `--cache_dir` (the
   same job twice: a cold, then a warm start); `-profile` also traces 3 iterations with
   the TF profiler and summarises the trace (bench/trace_summary.py).
-- a `-notriton` / `-noautotune` part adds `VARIANTS`' XLA flag to a TF job.
+- a `-notriton` / `-noautotune` part adds `VARIANTS`' XLA flag to a TF job; an
+  `-f32internals` part is train.py's `--float32_statistics` (float32 normalisation
+  arithmetic; the default float64 is for accuracy: tests/test_golden.py).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
   the CPU step's (train.py's CPU default), from the same weights and batch.
 
@@ -52,6 +54,9 @@ DTYPES = {"f32": "float32", "bf16": "mixed_bfloat16"}
 # Job variants with extra XLA flags (each with its own cache folder).
 VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
             "noautotune": "--xla_gpu_autotune_level=0"}
+# Job variants that trace the step differently: `f32internals` is the Trainer's
+# `float32_statistics` (train.py --float32_statistics).
+TRACE_VARIANTS = ("f32internals",)
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
                 "tf-light-xla-bf16-b1", "check", "tf-light-xla-f32-b4", "pt-light-b4",
@@ -82,10 +87,12 @@ def parse_job(job):
         return {"side": "check"}
     parts = job.split("-")
     spec = {"side": parts[0], "model": parts[1], "profile": "profile" in parts,
-            "mode": "xla", "dtype": "f32", "batch": 1, "variant": ""}
+            "mode": "xla", "dtype": "f32", "batch": 1, "variant": "", "trace_variant": ""}
     for part in parts[2:]:
         if part in VARIANTS:
             spec["variant"] = part
+        elif part in TRACE_VARIANTS:
+            spec["trace_variant"] = part
         elif part in ("xla", "graph"):
             spec["mode"] = part
         elif part in DTYPES:
@@ -127,7 +134,8 @@ def run_tf_job(spec):
     with tempfile.TemporaryDirectory() as workdir:
         trainer, iterator, _ = trainer_on_constant_batch(
             None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,
-            batch=spec["batch"], model=(light, ch, size))
+            batch=spec["batch"], model=(light, ch, size),
+            float32_statistics=spec["trace_variant"] == "f32internals")
         loop = lambda n: trainer._loop(iterator, tf.constant(n))  # noqa: E731
         built = time.perf_counter()
         trainer.prepare(iterator)

@@ -35,12 +35,14 @@ def constant_batch(size, batch=1, seed=0):
 
 
 def trainer_on_constant_batch(name, workdir, steps_per_loop, jit_compile=False,
-                              device="/cpu:0", batch=1, model=None):
+                              device="/cpu:0", batch=1, model=None,
+                              float32_statistics=False):
     """The real Trainer of row `name` (OneDeviceStrategy on `device`) and an iterator
     repeating one random batch, so that no data pipeline work is timed.
 
     Args:
         model: `(light, ch, image size)` instead of the row's.
+        float32_statistics: the Trainer's switch of that name.
 
     Returns:
         `(trainer, iterator, (real_a, real_b))`.
@@ -52,6 +54,7 @@ def trainer_on_constant_batch(name, workdir, steps_per_loop, jit_compile=False,
     light, ch, size = model or ROWS[name][:3]
     trainer = Trainer(make_config(light, ch, size, batch), workdir,
                       tf.distribute.OneDeviceStrategy(device),
-                      steps_per_loop=steps_per_loop, jit_compile=jit_compile)
+                      steps_per_loop=steps_per_loop, jit_compile=jit_compile,
+                      float32_statistics=float32_statistics)
     pair = tuple(tf.constant(x) for x in constant_batch(size, batch))
     return trainer, iter(tf.data.Dataset.from_tensors(pair).repeat()), pair

@@ -15,8 +15,9 @@ def test_job_names_parse():
     assert gpu_bench.parse_job("pt-full-b4") == {"side": "pt", "model": "full", "batch": 4}
     spec = gpu_bench.parse_job("tf-light-xla-bf16-b16-notriton-profile")
     assert spec == {"side": "tf", "model": "light", "profile": True, "mode": "xla",
-                    "dtype": "bf16", "batch": 16, "variant": "notriton"}
+                    "dtype": "bf16", "batch": 16, "variant": "notriton", "trace_variant": ""}
     assert gpu_bench.parse_job("tf-light-graph")["mode"] == "graph"
+    assert gpu_bench.parse_job("tf-full-b4-f32internals")["trace_variant"] == "f32internals"
     for bad in ("tf-light-xla-f64", "jax-light", "tf-medium"):
         with pytest.raises(ValueError):
             gpu_bench.parse_job(bad)
@@ -49,3 +50,21 @@ def test_trace_busy_time_is_the_union_of_overlapping_kernels():
     kinds = {t["name"]: t["ms"] for t in summary["top_kinds"]}
     assert kinds == pytest.approx({"conv#": 3.999, "add_fusion#": 2.0})
     assert trace_summary.category("MatMul_1:_MklMatMul") == "_MklMatMul"
+
+
+def test_logged_training_rate_is_read_back_by_step(tmp_path):
+    import tensorboard_rate
+    import tensorflow as tf
+
+    writer = tf.summary.create_file_writer(str(tmp_path / "tensorboard"))
+    with writer.as_default():
+        for step, rate in [(20, 1.0), (10, 0.5), (30, 4.0), (40, 3.0), (50, 5.0)]:
+            tf.summary.scalar("iterations_per_second", rate, step=step)
+            tf.summary.scalar("loss/G_loss", 99.0, step=step)  # not a rate
+    writer.flush()
+    rates = tensorboard_rate.logged_rates(str(tmp_path))
+    assert [s for s, _ in rates] == [10, 20, 30, 40, 50]
+    # skipping the first two by step (0.5 and 1.0, start-up): median of 4, 3, 5
+    assert tensorboard_rate.median_rate(rates, skip=2) == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="none left"):
+        tensorboard_rate.median_rate(rates, skip=5)

@@ -431,7 +431,9 @@ def test_unknown_direction_or_variant(call):
 
 
 def test_export_app_end_to_end(light_export, tmp_path):
-    env = {**os.environ, "PYTHONPATH": REPO}
+    # As a user runs it: no TF_CPP_MIN_LOG_LEVEL (the TFLite converter's info lines).
+    env = {**{k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"},
+           "PYTHONPATH": REPO}
     export_dir = str(tmp_path / "exports")
     os.makedirs(os.path.join(export_dir, "demo", "3"))  # an earlier version
     result = subprocess.run(
@@ -440,11 +442,20 @@ def test_export_app_end_to_end(light_export, tmp_path):
         capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     path = os.path.join(export_dir, "demo", "4")
-    assert f"Exported to {path}" in result.stdout
     assert sorted(os.listdir(os.path.dirname(path))) == ["3", "4"]  # no temporary dir left
-    assert "max |image - Keras|" in result.stderr  # the verification is logged
     tflite = sorted(os.listdir(os.path.join(path, "tflite")))
     assert tflite == ["a2b_float32.tflite", "b2a_float32.tflite"]
+    # A short summary: where, the signatures, sizes and the verification.
+    summary = result.stdout[result.stdout.index("Exported "):].splitlines()
+    assert summary[0].endswith(f" to {path}:"), summary
+    # The header, SavedModel, 7 signatures, its check, a2b and b2a TFLite, the input.
+    assert len(summary) == 13, summary
+    assert any(line.startswith("    serving_default (a2b): image_bytes") for line in summary)
+    assert "max |image - Keras| on a random input: SavedModel a2b " in result.stdout
+    assert "tflite/b2a_*.tflite: float32 " in result.stdout
+    # The run's whole output: the restore line, the progress lines and the summary.
+    assert result.stderr.count("\n") <= 2, result.stderr
+    assert len(result.stdout.splitlines()) <= 20, result.stdout
 
     bad = subprocess.run(
         [sys.executable, os.path.join(REPO, "export.py"), f"--workdir={light_export.workdir}",

@@ -28,23 +28,32 @@ STATE_BOUND = 1e-5
 # float32: at most twice the official float32 error plus 1e-6 of the scale (a float32
 # result cannot be nearer than its rounding, ~1e-7 of the scale, summed over layers).
 F32_RATIO, F32_FLOOR = 2.0, 1e-6
+# float32 step, generators: the share of weights whose change is off (golden.CHANGE_OFF)
+# may exceed twice the official share by 1.5%, 1.5x the most the official float32 step
+# reached with its inputs perturbed by ~1 ulp (0.96%; the test's docstring says why the
+# share, and not the worst error, is bounded). The float32 normalisation of an earlier
+# version (precision.float32_internals("float32")) puts 1.6% of the full genA2B off.
+GEN_SHARE_FLOOR = 0.015
 
 # Arrays that miss the float32 bound, with the measured ratio (ours / official) and why.
 # Each is allowed up to its listed ratio; the list must stay under 5% of a file's arrays.
-# All are per-channel rho gradients of AdaLIN/LIN: sums over the whole feature map of
+# The rho gradients of AdaLIN/LIN: sums over the whole feature map of
 # (instance - layer) * d_out, a difference of two normalisations of the same features,
 # whose float32 rounding (after a correctly rounded float64 normalisation) is ~2x what
 # PyTorch's order of operations happens to give on these inputs.
-# The D outputs: a handful of values each (2 CAM logits; the global D's 2x2 logit map at
-# 128 px), whose official float32 error is a lucky low sample (2e-7 of the scale where
-# its other outputs are 5e-7 to 4e-6); ours are 1e-6 to 2e-5. The op was not found.
+# The full global D's CAM logits (gmp_fc's: a 128-term dot product of the last conv's
+# features, whose terms cancel): chance, not an op of ours. On the same float32 input
+# TF's and torch's convolutions have the same error (conv6: 9.8e-7 of the scale both);
+# with the inputs perturbed by ~1 float32 ulp (8 seeds) ours are 1.7e-7 to 6.0e-7,
+# PT's 2.9e-7 to 6.2e-7: the file's inputs give ours its worst and PT's its best. Of
+# ours, 0.7e-6 is sigma's float32 dot product in the convs: a float64 sigma gives 1.2e-6,
+# inside the bound, but takes a float64 copy of every kernel per call (268 MB for the
+# 4x4x1024x2048 kernel of the ch-64 global D), so it is not done.
 F32_EXCEPTIONS = {
     ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock2.3.rho"): 3.0,  # measured 2.75
     ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock1_3.norm2.rho"): 2.5,  # 2.13
     ("ugatit_full_ch4_img128", "forward/disGB/cam_logit"): 10.0,  # 8.6
     ("ugatit_light_ch4_img128", "ggrad/genA2B/UpBlock1_1.norm1.rho"): 2.5,  # 2.19
-    ("ugatit_light_ch4_img128", "forward/disGA/out"): 6.0,  # 5.1
-    ("ugatit_light_ch4_img128", "forward/disGB/out"): 10.0,  # 8.8
 }
 
 
@@ -125,17 +134,30 @@ def test_parameter_counts_match(golden):
 
 
 def test_float32_training_step_is_as_accurate_as_pytorch(rows32):
-    """Both iterations' totals per value; the discriminators' weight changes per network.
+    """Both iterations' totals per value; the discriminators' weight changes per network,
+    the generators' by the share of their weights whose change is off.
 
     The float32 step is chaotic: Adam's first update is lr * g / |g|, so an element whose
     gradient is within rounding of 0 moves by +-lr, and the second iteration starts from
     weights that differ by that much. The official float32 step is itself up to 94% (full
     generators) off the float64 one, and which arrays carry the worst error is chance, so
     the noise floor is the network's worst official error, not each array's.
-    Not asserted: the generators' changes. Ours are off by up to 0.48 (light) and 0.97
-    (full) of the change, the official code's by 0.06 and 0.94: on the light file ours are
-    8-9x noisier, an open finding (bench/golden_report.py prints it; disabling the batched
-    light translations does not change it).
+
+    The generators' largest errors are set by ReLUs whose input is within float32
+    rounding of 0. On the light file one element of genB2A's up2 LIN output in the
+    second iteration's cycle call is 5.7e-7 in float64, 5.0e-7 in PT's float32 run and
+    -4.4e-6 in ours (a float32 error of the usual size, ~5e-6): its ReLU cuts the
+    gradient there, which moves the second gradient of every genA2B weight by up to 3%
+    of its scale; weights whose gradient is that small move by up to lr off (Adam
+    divides by |g|), 0.48 of the largest change, where PT's run has 0.06. It is chance,
+    not our float32 path: with the inputs perturbed by ~1 float32 ulp (seeds 1-6), PT's
+    own float32 step lands at 0.02 (once), 0.48 (twice) and 1.0 (three times) for genA2B,
+    ours at 0.48 and 1.0, and the exact float64 step at 0.003, 0.06 and 1.0 (the full
+    file: genA2B 0.91-0.94 in all three, genB2A 0.04-0.97 in ours and the float64 one,
+    0.97 in PT's). So the worst error is not bounded; the share of
+    weights off by more than `golden.CHANGE_OFF` of their array's change is: over those
+    runs it reached 0.96%, PT's and ours, on the light genB2A
+    (`python bench/step_perturbation.py` prints these runs).
     """
     totals = [r for r in rows32 if r.key.startswith("train/losses")]
     assert len(totals) == 4
@@ -150,4 +172,9 @@ def test_float32_training_step_is_as_accurate_as_pytorch(rows32):
     failures += [f"{net}: worst change error {ours:.3g} > 2 x official {official:.3g}"
                  for net, (ours, official) in worst.items()
                  if not ours <= F32_RATIO * official + F32_FLOOR]
+    shares = [r for r in rows32 if r.kind == "share"]
+    assert len(shares) == 2, "two generators"
+    failures += [f"{r.key}: {r.ours:.2%} of the changes off, > 2 x official {r.official:.2%}"
+                 f" + {GEN_SHARE_FLOOR:.1%}" for r in shares
+                 if not r.ours <= F32_RATIO * r.official + GEN_SHARE_FLOOR]
     assert not failures, "\n".join(failures)

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from ugatit_tf.progress import Progress, format_duration
+from ugatit_tf.progress import Phases, Progress, format_duration
 
 
 class Clock:
@@ -56,3 +56,36 @@ def test_durations_and_bad_arguments():
     assert format_duration(75.3) == "1:15" and format_duration(3725) == "1:02:05"
     with pytest.raises(ValueError, match="-1"):
         Progress(-1)
+
+
+def test_first_eta_leaves_the_start_up_out():
+    """A demo run's timing (measured: 13 s of tracing and the first loop, then ~10 it/s):
+    the first ETA shown is the steady one, not start-up time spread over the run."""
+    stream, clock = io.StringIO(), Clock()
+    progress = Progress(4500, label="step ", stream=stream, terminal=True, clock=clock)
+    clock.now = 15.0  # the first loop of 10 iterations ends after the start-up
+    progress.update(10)
+    clock.now = 16.0
+    progress.update(20)  # the next 10 in 1 s
+    eta = progress.line().split("ETA ")[1]
+    assert eta == "7:28", progress.line()  # 4480 iterations left at 10 it/s
+
+
+def test_a_value_without_number_shows_its_name():
+    stream, clock = io.StringIO(), Clock()
+    progress = Progress(8, label="export ", stream=stream, interval=30, clock=clock)
+    progress.update(0, [("writing the SavedModel", None)])
+    assert stream.getvalue() == "export 0/8 (0%) | writing the SavedModel | 0:00 elapsed\n"
+
+
+def test_phases_name_each_phase_as_it_starts_and_sum_up_the_times():
+    logged, clock = [], Clock()
+    phases = Phases(log=lambda fmt, *args: logged.append(fmt % args), clock=clock)
+    with phases("building the networks"):
+        assert logged == ["Building the networks ..."]  # shown while it runs
+        clock.now = 2.0
+    with phases("tracing the training step"):
+        clock.now = 15.5
+    assert len(logged) == 2
+    assert phases.summary() == ("Start-up 15.5 s: building the networks 2.0 s, "
+                                "tracing the training step 13.5 s")

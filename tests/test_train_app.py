@@ -17,6 +17,7 @@ TINY = ["--config=configs/demo.py", "--config.model.base_filters=4",
         "--config.model.num_res_blocks=1", "--config.model.image_size=32",
         "--config.model.disc_global_layers=4", "--config.model.disc_local_layers=3",
         "--config.data.synthetic_size=8", "--config.data.shuffle_buffer=8",
+        "--config.data.synthetic_test_size=4",
         "--steps_per_loop=2", "--config.train.print_freq=4", "--config.train.save_freq=2",
         "--xla_cache_dir="]  # no XLA cache in the home folder
 
@@ -48,6 +49,14 @@ def test_train_writes_checkpoints_samples_and_translates(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     a2b = sorted(os.listdir(workdir / "test" / "A2B"))
     assert "strips" in a2b and len(a2b) > 1
+    # Progress for each direction: in a pipe, its first and last lines.
+    assert "testA a2b 4/4 (100%)" in result.stdout, result.stdout
+    assert "testB b2a 4/4 (100%)" in result.stdout
+    assert "Wrote 4 A2B and 4 B2A translations" in result.stderr
+    # translate.py without --input_dir: the same job, the same folder.
+    again = run("translate.py", f"--workdir={workdir}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"translations (with strips/) to {workdir / 'test'}" in again.stderr
     images = tmp_path / "images"
     images.mkdir()
     from PIL import Image

@@ -1,5 +1,6 @@
 """The checks every custom layer and model of ugatit_tf must pass (STYLE.md, "Every custom
-layer"), in one helper: `run_layer_checks`.
+layer"), in one helper: `run_layer_checks`; and the tiny training set-ups the trainer and
+task tests share (`tiny_ugatit_config`, `built_optimizers`).
 
 Each check compares against the eager float32 outputs of the layer under test, so a
 layer that forgets an argument in `get_config`, loses its power-iteration state in a
@@ -262,3 +263,34 @@ def run_layer_checks(layer_factory, inputs, *, call_kwargs=None, float32_statist
     check_bfloat16(layer_factory, layer, inputs, caller, float32_statistics, float32_outputs,
                    bf16_tolerance, symbolic)
     return layer
+
+
+def tiny_ugatit_config(iterations, save_freq, synthetic_size=8, batch_size=1):
+    """The demo preset shrunk to seconds per step on a CPU: ch 4, one residual block,
+    32 px, the smallest discriminators for 32 px, `synthetic_size` images per domain."""
+    from configs import demo
+
+    config = demo.get_config()
+    config.model.base_filters = 4
+    config.model.num_res_blocks = 1
+    config.model.image_size = 32
+    config.model.disc_global_layers = 4
+    config.model.disc_local_layers = 3
+    config.data.synthetic_size = synthetic_size
+    config.data.shuffle_buffer = synthetic_size
+    config.data.batch_size = batch_size
+    config.train.iterations = iterations
+    config.train.save_freq = save_freq
+    config.train.print_freq = 1000
+    return config
+
+
+def built_optimizers(task):
+    """`task.make_optimizers()`, built for the task's generator and discriminator
+    variables (what the Trainer does before its first step)."""
+    optimizers = task.make_optimizers()
+    optimizers["generator"].build([v for n in task.generator_networks
+                                   for v in n.trainable_variables])
+    optimizers["discriminator"].build([v for n in task.discriminator_networks
+                                       for v in n.trainable_variables])
+    return optimizers

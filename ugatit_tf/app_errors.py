@@ -1,7 +1,9 @@
 """User errors in the apps: one line on stderr and exit code 2, never a traceback.
 
 Every app (`train.py`, `translate.py`, `export.py`, `evaluate.py`) starts through `run`:
-it quiets TensorFlow's known harmless log lines, parses the flags (a bad flag, a
+it quiets TensorFlow's C++ info lines (`TF_CPP_MIN_LOG_LEVEL=1` unless the environment
+sets it: warnings and errors stay) and its known harmless warning and error lines
+(`log_filter`), parses the flags (a bad flag, a
 missing `--config` file or an unknown config key is one line), rejects positional
 arguments, and turns a `UserError` (a bad flag, config value, path or input: the
 message says what to change) into one line and exit code 2, and Ctrl-C into
@@ -17,6 +19,10 @@ import re
 import sys
 
 EXIT_USER_ERROR = 2
+# TF's C++ logging: 0 shows info lines (the TFLite converter's reading and loading of
+# the SavedModel, ~10 per file), 1 warnings and errors only. The start-up banner comes
+# before TF reads the level: `log_filter` drops it.
+APP_TF_CPP_MIN_LOG_LEVEL = "1"
 _HELP_FLAGS = {"help", "?", "helpfull", "helpshort", "helpxml"}
 
 
@@ -78,13 +84,15 @@ def run(main, quiet_logs=True):
     Args:
         main: the app's main function; it may raise `UserError` (or a subclass such as
             `ugatit_tf.data.DatasetError`).
-        quiet_logs: drop TensorFlow's known harmless log lines (`log_filter`).
+        quiet_logs: hide TensorFlow's C++ info lines and drop its known harmless log
+            lines (`log_filter`). Both act on TensorFlow only if it is not imported yet.
     """
     from absl import app
 
     if quiet_logs:
         from ugatit_tf import log_filter
 
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", APP_TF_CPP_MIN_LOG_LEVEL)
         log_filter.install()
 
     def checked_main(argv):

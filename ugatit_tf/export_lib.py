@@ -41,6 +41,7 @@ from ugatit_tf.app_errors import UserError
 from ugatit_tf.data import exif
 from ugatit_tf.directions import DIRECTIONS, check_direction  # noqa: F401 (API)
 from ugatit_tf.layers.precision import float32_internals
+from ugatit_tf.progress import Progress
 
 TFLITE_VARIANTS = config_validation.TFLITE_VARIANTS
 TFLITE_SUBDIR = "tflite"
@@ -389,7 +390,7 @@ def _max_abs(a, b):
 
 
 def export_task(task, model_config, output_dir, serving_direction="a2b",
-                tflite_variants=TFLITE_VARIANTS, source=None, verify=True):
+                tflite_variants=TFLITE_VARIANTS, source=None, verify=True, progress=False):
     """Writes the SavedModel, TFLite files and metadata of a task's generators to
     `output_dir`.
 
@@ -401,7 +402,8 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
         tflite_variants: any of `TFLITE_VARIANTS`; empty for no TFLite files.
         source: extra JSON-able facts for the metadata (work dir, checkpoint, step).
         verify: run the SavedModel and each TFLite file on a random image and record
-            (and log) the largest difference from the Keras generator.
+            the largest difference from the Keras generator.
+        progress: show a progress line over the files (`ugatit_tf.progress`) on stdout.
 
     Returns:
         The metadata dict written to `export_metadata.json`.
@@ -411,8 +413,15 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
     if tf.io.gfile.exists(output_dir):
         raise ExportExistsError(f"{output_dir} already exists; not overwriting an export.")
 
-    start = time.time()
-    logging.info("Writing the SavedModel to %s", output_dir)
+    bar = Progress(1 + verify + len(DIRECTIONS) * len(tflite_variants), unit="part",
+                   label="export ") if progress else None
+    parts = iter(range(bar.total if bar else 0))
+
+    def advance(doing):  # shows what runs now, after the parts done
+        if bar:
+            bar.update(next(parts), [(doing, None)])
+
+    advance("writing the SavedModel")
     verbosity = logging.get_verbosity()
     logging.set_verbosity(logging.WARNING)  # TF's per-function SavedModel chatter
     # float32 statistics: the exported graph must hold TFLite builtin ops only.
@@ -422,19 +431,17 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
             archive.write_out(output_dir, verbose=False)
         finally:
             logging.set_verbosity(verbosity)
-    logging.info("SavedModel written in %.1f s", time.time() - start)
 
     images = verification_images(model_config) if verify else None
     expected = {d: [np.asarray(task.translate(d, images)["image"])] for d in DIRECTIONS} \
         if verify else {}
     checks = {}
     if verify:
+        advance("checking the SavedModel")
         loaded = tf.saved_model.load(output_dir)
         for d in DIRECTIONS:
             out = loaded.signatures[d](images=tf.constant(images))
             checks[f"saved_model/{d}"] = _max_abs(out["image"], expected[d][0])
-            logging.info("SavedModel %s: max |image - Keras| = %.2e", d,
-                         checks[f"saved_model/{d}"])
 
     files = {}
     if tflite_variants:
@@ -442,8 +449,7 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
     for d in DIRECTIONS:
         for variant in tflite_variants:
             name = f"{TFLITE_SUBDIR}/{d}_{variant}.tflite"
-            start = time.time()
-            logging.info("Converting %s to TFLite (%s)", d, variant)
+            advance(f"converting {d} to TFLite {variant}")
             model = convert_tflite(output_dir, d, variant)
             with tf.io.gfile.GFile(os.path.join(output_dir, name), "wb") as f:
                 f.write(model)
@@ -453,10 +459,8 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
                 out = run_tflite(model, images, d)
                 entry["max_abs_error_vs_keras"] = _max_abs(out["image"], expected[d][0])
             files[name] = entry
-            logging.info("Wrote %s: %.2f MB in %.1f s%s", name, len(model) / 2**20,
-                         time.time() - start,
-                         f", max |image - Keras| = {entry['max_abs_error_vs_keras']:.2e}"
-                         if verify else "")
+    if bar:
+        bar.finish(count=bar.total, values=[("done", None)])
 
     shapes = output_shapes(task, model_config)  # one generator call, for the metadata
     metadata = {
@@ -483,6 +487,47 @@ def export_task(task, model_config, output_dir, serving_direction="a2b",
     return metadata
 
 
+def signature_lines(metadata):
+    """One line per SavedModel signature: `  name (direction): inputs -> outputs`."""
+    lines = []
+    for name, sig in metadata["signatures"].items():
+        ins = ", ".join(f"{k}: {t}{s}" for k, (t, s) in sig["inputs"].items())
+        outs = ", ".join(f"{k}: {t}{s}" for k, (t, s) in sig["outputs"].items())
+        lines.append(f"  {name} ({sig['direction']}): {ins} -> {outs}")
+    return lines
+
+
+def _folder_bytes(path, skip=()):
+    return sum(os.path.getsize(os.path.join(root, f))
+               for root, dirs, files in os.walk(path)
+               for f in files if os.path.relpath(os.path.join(root, f), path) not in skip)
+
+
+def summary_text(path, metadata):
+    """What `export.py` prints: where each file went, the signatures, sizes, errors."""
+    source = metadata.get("source", {})
+    step = f"step {source['step']} of " if source.get("step") is not None else ""
+    others = {METADATA_FILE, README_FILE, *metadata["tflite"]}
+    lines = [f"Exported {metadata['task']} ({step}{source.get('workdir', '?')}) to {path}:",
+             f"  SavedModel ({_folder_bytes(path, skip=others) / 2**20:.2f} MB), "
+             f"signatures:", *["  " + line for line in signature_lines(metadata)]]
+    checks = (metadata.get("verification") or {}).get("saved_model_max_abs_error", {})
+    if checks:
+        lines.append("  max |image - Keras| on a random input: SavedModel " + ", ".join(
+            f"{k.split('/')[-1]} {v:.1e}" for k, v in checks.items()))
+    for direction in DIRECTIONS:
+        entries = [(n, e) for n, e in metadata["tflite"].items() if e["direction"] == direction]
+        if entries:
+            lines.append(f"  {TFLITE_SUBDIR}/{direction}_*.tflite: " + ", ".join(
+                f"{e['variant']} {e['bytes'] / 2**20:.2f} MB"
+                + (f" (max error {e['max_abs_error_vs_keras']:.1e})"
+                   if "max_abs_error_vs_keras" in e else "") for _, e in entries))
+    spec = metadata["input"]
+    lines.append(f"  Input: {spec['color']} in [-1, 1], {spec['size']}; {README_FILE} and "
+                 f"{METADATA_FILE} say the rest.")
+    return "\n".join(lines)
+
+
 def readme_text(metadata):
     """The human-readable twin of `export_metadata.json`."""
     spec = metadata["input"]
@@ -499,11 +544,8 @@ def readme_text(metadata):
         f"direction {metadata['serving_direction']}.",
         "",
         "SavedModel signatures:",
+        *signature_lines(metadata),
     ]
-    for name, sig in metadata["signatures"].items():
-        ins = ", ".join(f"{k}: {t}{s}" for k, (t, s) in sig["inputs"].items())
-        outs = ", ".join(f"{k}: {t}{s}" for k, (t, s) in sig["outputs"].items())
-        lines.append(f"  {name} ({sig['direction']}): {ins} -> {outs}")
     if metadata["tflite"]:
         lines += ["", "TFLite files (builtin ops only; signature key = direction, input "
                       "'images').", metadata["tflite_unchecked"]]
@@ -539,7 +581,7 @@ def _checkpoint_step(path):
 
 def export(workdir=None, checkpoint=None, export_dir="exports", model_name=None,
            version=None, serving_direction="a2b", tflite_variants=TFLITE_VARIANTS,
-           verify=True):
+           verify=True, progress=False):
     """Exports the generators of a training run into `<export_dir>/<model_name>/<version>`.
 
     Args:
@@ -551,6 +593,7 @@ def export(workdir=None, checkpoint=None, export_dir="exports", model_name=None,
         serving_direction: `a2b` or `b2a`, the direction of `serving_default`.
         tflite_variants: TFLite files to write per direction.
         verify: compare the exported models with Keras on a random input.
+        progress: show a progress line over the parts written (stdout).
 
     Returns:
         The version directory written.
@@ -582,10 +625,9 @@ def export(workdir=None, checkpoint=None, export_dir="exports", model_name=None,
               "step": _checkpoint_step(checkpoint)}
     try:
         export_task(task, config.model, tmp_dir, serving_direction, tflite_variants, source,
-                    verify)
+                    verify, progress)
         tf.io.gfile.rename(tmp_dir, final_dir)
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         raise
-    logging.info("Exported %s version %d to %s", model_name, version, final_dir)
     return final_dir

@@ -35,6 +35,11 @@ HARMLESS = (
     # uint8 ops (the serving signatures) on oneDNN builds run on the Eigen kernels.
     r"^E\d{4} .*util\.cc:\d+\] oneDNN supports DT_UINT8 only on platforms with AVX-512\. "
     r"Falling back to the default Eigen-based implementation if present\.$",
+    # The TFLite converter on every conversion: options of the TF1 API it ignores, and
+    # the TFLite runtime (the export's check of each file) naming its CPU delegate.
+    r"^W\d{4} .*tf_tfl_flatbuffer_helpers\.cc:\d+\] Ignored (output_format|"
+    r"drop_control_dependency)\.$",
+    r"^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$",
     # GPU builds: plugins registered twice at import time.
     r"^E\d{4} .*Unable to register cu(DNN|FFT|BLAS) factory: ",
     r"^E\d{4} .*computation_placer\.cc:\d+\] computation placer already registered\.",

@@ -87,8 +87,9 @@ class Progress:
                          f"({100 * self.count / self.total:.0f}%)")
         else:
             parts.append(f"{self.label}{self.count}")
-        if self.values:
-            parts.append(" ".join(f"{k} {_format_value(v)}" for k, v in self.values))
+        if self.values:  # a value None shows its name alone ("writing the SavedModel")
+            parts.append(" ".join(k if v is None else f"{k} {_format_value(v)}"
+                                  for k, v in self.values))
         rate = self.rate()
         times = f"{format_duration(self.clock() - self._start)} elapsed"
         if rate:
@@ -99,7 +100,7 @@ class Progress:
         return " | ".join(parts)
 
     def update(self, count, values=()):
-        """Sets the count (and the values shown, `[(name, value), ...]`)."""
+        """Sets the count (and the values shown, `[(name, value or None), ...]`)."""
         self.count, self.values = count, tuple(values)
         now = self.clock()
         if self._first is None:
@@ -153,10 +154,12 @@ class Progress:
 
 
 class Phases:
-    """Times the named start-up phases and logs each one with its time when it ends.
+    """Times the named start-up phases; logs each one's name when it starts (a long one,
+    such as a cold XLA compile, shows what the run waits for) and all their times in
+    `summary()`.
 
         phases = Phases()
-        with phases("building the networks"):
+        with phases("building the networks"):   # logs "Building the networks ..."
             ...
         phases.summary()  # "Start-up 12.3 s: building the networks 3.1 s, ..."
     """
@@ -178,12 +181,10 @@ class _Phase:
         self.phases, self.name = phases, name
 
     def __enter__(self):
+        self.phases.log("%s ...", self.name[:1].upper() + self.name[1:])
         self.start = self.phases.clock()
         return self
 
     def __exit__(self, *exc):
-        elapsed = self.phases.clock() - self.start
-        self.phases.times.append((self.name, elapsed))
-        if exc[0] is None:
-            self.phases.log("%s: %.1f s", self.name[:1].upper() + self.name[1:], elapsed)
+        self.phases.times.append((self.name, self.phases.clock() - self.start))
         return False

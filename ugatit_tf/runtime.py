@@ -8,7 +8,8 @@ TensorFlow is imported inside the functions: `enable_xla_cache` must run before 
 import ctypes
 import os
 
-DEFAULT_XLA_CACHE_DIR = os.path.join("~", ".cache", "ugatit_tf", "xla")
+CACHE_DIR = os.path.join("~", ".cache", "ugatit_tf")  # `~` expanded where it is used
+DEFAULT_XLA_CACHE_DIR = os.path.join(CACHE_DIR, "xla")
 
 
 def has_gpu():

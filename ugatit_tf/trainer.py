@@ -19,6 +19,7 @@ from absl import logging
 
 from ugatit_tf import checkpoints, data, progress, runtime, stop_signals, tasks, visualization
 from ugatit_tf.app_errors import UserError
+from ugatit_tf.layers import precision
 from ugatit_tf.layers.precision import statistics_dtype
 
 
@@ -42,10 +43,15 @@ class Trainer:
         steps_per_loop: iterations per compiled call.
         jit_compile: compile the training step with XLA.
         is_chief: whether this worker writes samples, logs and the config.
+        float32_statistics: float32 models' normalisation arithmetic in float32, not
+            float64 (`precision.float32_internals`): on an H200 the light 256 px step
+            takes 42.9 instead of 48.1 ms (bench/RESULTS.md). The default float64 is
+            what makes float32 training as accurate as PyTorch's (TF's float32 sums
+            on CPUs add up linearly; tests/test_golden.py holds the default to it).
     """
 
     def __init__(self, config, workdir, strategy, steps_per_loop=10, jit_compile=False,
-                 is_chief=True):
+                 is_chief=True, float32_statistics=False):
         if not isinstance(steps_per_loop, int) or steps_per_loop < 1:
             raise ValueError(f"steps_per_loop must be an integer >= 1, got {steps_per_loop!r}")
         self.config = config
@@ -55,6 +61,7 @@ class Trainer:
         self.stop_signal = None  # "SIGTERM" / "SIGINT" when train() stopped on one
         self._any_replica = None  # the stop agreement over replicas (_agree_to_stop)
         self.is_chief = is_chief
+        self.float32_statistics = float32_statistics
         train = config.train
         keras.utils.set_random_seed(train.seed)  # the same initial weights every run
         with strategy.scope():
@@ -87,8 +94,8 @@ class Trainer:
         self.manager = self._checkpoint_manager()
         # XLA compiles the step only: the loop around it reads the data iterator,
         # which has no XLA kernel.
-        self._step = (tf.function(self._replica_step, jit_compile=True) if jit_compile
-                      else self._replica_step)
+        self._step = (tf.function(self._replica_losses, jit_compile=True) if jit_compile
+                      else self._replica_losses)
         self._loop = tf.function(self._train_loop)
 
     def _checkpoint_manager(self):
@@ -101,10 +108,21 @@ class Trainer:
         """The task's iteration on this replica's batch; returns its losses scaled by
         the replica's share of the global batch (so that their sum is the mean)."""
         scale = 1.0 / self.strategy.num_replicas_in_sync
-        metrics = self.task.train_step(real_a, real_b, self.optimizers, loss_scale=scale)
+        internals = "float32" if self.float32_statistics else "float64"
+        with precision.float32_internals(internals):  # read while the step is traced
+            metrics = self.task.train_step(real_a, real_b, self.optimizers,
+                                           loss_scale=scale)
         self.step.assign_add(1)
         return {k: tf.cast(metrics[k], self.metric_dtype) * scale
                 for k in self.task.metric_names}
+
+    def _replica_losses(self, real_a, real_b):
+        """`_replica_step`'s losses as one vector in `metric_names` order: the loop then
+        sums one tensor over the replicas and checks one for NaN per iteration, where a
+        dict took one reduction and one check per loss (24 small ops outside the XLA
+        program per U-GAT-IT iteration: host time on a GPU, bench/RESULTS.md)."""
+        metrics = self._replica_step(real_a, real_b)
+        return tf.stack([metrics[k] for k in self.task.metric_names])
 
     @property
     def metric_dtype(self):
@@ -114,16 +132,16 @@ class Trainer:
     def _train_loop(self, iterator, num_steps):
         """Runs `num_steps` iterations; returns the last step's losses and whether every
         step's losses were finite."""
+        names = self.task.metric_names
         all_finite = tf.constant(True)
-        metrics = {k: tf.zeros((), self.metric_dtype) for k in self.task.metric_names}
+        losses = tf.zeros([len(names)], self.metric_dtype)
         for _ in tf.range(num_steps):
             real_a, real_b = next(iterator)
             per_replica = self.strategy.run(self._step, args=(real_a, real_b))
-            metrics = {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
-                       for k, v in per_replica.items()}
-            finite = tf.reduce_all([tf.math.is_finite(v) for v in metrics.values()])
-            all_finite = tf.logical_and(all_finite, finite)
-        return metrics, all_finite
+            losses = self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+            all_finite = tf.logical_and(all_finite,
+                                        tf.reduce_all(tf.math.is_finite(losses)))
+        return dict(zip(names, tf.unstack(losses, num=len(names)))), all_finite
 
     # ---- eager part ----------------------------------------------------------------
 
@@ -313,10 +331,12 @@ class TrainingLogger:
             rate = (step - self._last[0]) / max(now - self._last[1], 1e-9)
         self._last = (step, now)
         values = [("D", float(metrics["D_loss"])), ("G", float(metrics["G_loss"]))]
+        samples_due = step % self.config.train.print_freq < self.trainer.steps_per_loop
         if step >= self.progress.total:
             self.progress.finish(values, count=step)
-        else:
-            self.progress.update(step, values)
+        else:  # a slow sample write (large images on a CPU) is named on the line
+            self.progress.update(step, values + [("writing the sample grids", None)]
+                                 if samples_due else values)
 
         train = self.config.train
         if step % train.log_freq < self.trainer.steps_per_loop or step == train.iterations:
@@ -328,8 +348,10 @@ class TrainingLogger:
                     tf.summary.scalar(k, v)
                 if rate is not None:
                     tf.summary.scalar("iterations_per_second", rate)
-        if step % train.print_freq < self.trainer.steps_per_loop:
+        if samples_due:
             self.write_samples(step)
+            if self.progress.terminal and step < self.progress.total:
+                self.progress.update(step, values)
 
     def write_samples(self, step):
         task = self.trainer.task

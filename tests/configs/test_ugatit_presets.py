@@ -1,14 +1,11 @@
-"""configs/ugatit/: the old presets plus the task and ablation keys; each ablation changes
-one value of the light preset, documents its command and builds the networks it names."""
+"""configs/ugatit/: each ablation changes one value of the light preset, documents its
+command and builds the networks it names (the pre-task paths: test_config_aliases.py)."""
 
 import importlib
 from pathlib import Path
 
 import pytest
 
-from configs import default as old_default
-from configs import demo as old_demo
-from configs import light as old_light
 from ugatit_tf import losses
 from ugatit_tf.models import build_networks
 
@@ -31,16 +28,6 @@ def preset(name):
 def test_every_ablation_file_is_listed():
     files = {p.stem for p in PRESETS.glob("ablation_*.py")}
     assert files == set(ABLATIONS)
-
-
-@pytest.mark.parametrize("name, old", [("default", old_default), ("light", old_light),
-                                       ("demo", old_demo)])
-def test_presets_are_the_old_configs_with_the_task_and_the_official_options(name, old):
-    new, want = preset(name).to_dict(), old.get_config().to_dict()
-    assert new.pop("task") == "ugatit"
-    assert {k: new["model"].pop(k) for k in OPTIONS} == dict(
-        decoder_norm="adalin", generator_cam=True, discriminator_cam=True)
-    assert new == want
 
 
 @pytest.mark.parametrize("name", list(ABLATIONS))

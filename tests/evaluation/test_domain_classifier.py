@@ -76,3 +76,17 @@ def test_bad_arguments():
         dc.domain_accuracy(np.zeros(3), "C")
     with pytest.raises(ValueError, match="input_size"):
         dc.build_domain_classifier(input_size=8)
+
+
+def test_training_shows_one_progress_line_per_interval(capsys):
+    model = dc.build_domain_classifier(input_size=16, filters=(4, 4), feature_dim=8)
+    rng = np.random.default_rng(0)
+    batches = ((rng.uniform(-1, 1, (2, 16, 16, 3)), rng.uniform(-1, 1, (2, 16, 16, 3)))
+               for _ in range(5))
+    dc.train_domain_classifier(model, batches, steps=5, progress=True)
+    lines = capsys.readouterr().out.splitlines()
+    # Not a terminal: the first step's line, then the last (5 steps take < 30 s).
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("domain classifier step 1/5 (20%) | loss ")
+    assert lines[1].startswith("domain classifier step 5/5 (100%) | loss ")
+    assert "train accuracy" in lines[1]

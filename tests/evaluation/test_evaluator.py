@@ -114,3 +114,17 @@ def test_content_match_fails_a_generator_that_ignores_its_input(synthetic):
     for d in ("a2b", "b2a"):
         assert bad[d]["content_match"] == 0.0 and good[d]["content_match"] == 1.0
     assert "content" in evaluator.format_table(good)
+
+
+def test_each_pass_is_one_labelled_progress_line(synthetic, capsys):
+    identity = Translators(a2b=lambda x: x, b2a=lambda x: x)
+    test = {d: (lambda d=d: list(synthetic.test_arrays(d))) for d in "AB"}
+    evaluator.evaluate(test, identity, metric_names=("content",), batch_size=16)
+    lines = capsys.readouterr().out.splitlines()  # not a terminal: first and last each
+    n = len(synthetic.test_arrays("A"))  # the first batch of 16, then all
+    first, last = f"16/{n} ({100 * 16 / n:.0f}%)", f"{n}/{n} (100%)"
+    assert [line.split(" | ")[0] for line in lines] == [
+        f"testA a2b, translating and extracting features: {first}",
+        f"testA a2b, translating and extracting features: {last}",
+        f"testB b2a, translating and extracting features: {first}",
+        f"testB b2a, translating and extracting features: {last}"]

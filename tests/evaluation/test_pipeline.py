@@ -96,3 +96,20 @@ def test_saved_model_translators_match_the_generators(workdir, tmp_path):
     x = tf.random.stateless_uniform([2, 32, 32, 3], [1, 2], -1, 1)
     for d in DIRECTIONS:
         np.testing.assert_allclose(loaded[d](x), direct[d](x), atol=1e-4)
+
+
+def test_saved_model_eval_dir_is_outside_the_export(tmp_path, monkeypatch):
+    """TF Serving loads <model>/<version>/ and watches <model>/: the cache goes elsewhere."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    export = tmp_path / "exports" / "demo" / "3"
+    export.mkdir(parents=True)
+    workdir = tmp_path / "work_dirs" / "demo"
+    workdir.mkdir(parents=True)
+    metadata = {"source": {"workdir": str(workdir)}}
+    assert pipeline.saved_model_eval_dir(str(export), metadata) == str(
+        workdir / "eval" / "demo_3")
+    # Exported on another machine: the work dir is not here.
+    elsewhere = pipeline.saved_model_eval_dir(str(export), {"source": {"workdir": "/gone"}})
+    assert elsewhere.startswith(str(tmp_path / "home" / ".cache" / "ugatit_tf" / "eval" /
+                                    "demo_3_"))
+    assert not elsewhere.startswith(str(tmp_path / "exports"))

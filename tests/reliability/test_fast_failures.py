@@ -1,5 +1,8 @@
 """Answers that need no model: a missing dataset before TensorFlow starts, --help exits 0."""
 
+import re
+import subprocess
+import sys
 import time
 
 import apps
@@ -40,3 +43,28 @@ def test_help_exits_0(app):
     result = apps.run(app, "--help")
     assert result.returncode == 0, result.stderr
     assert "--workdir" in result.stdout
+    # The usage examples print as written: a backslash-newline in the docstring (not a
+    # raw string) joins two lines into "... --direction=b2a         --output_dir=...".
+    assert not re.search(r"\S {5,}--", result.stdout), result.stdout[:1500]
+
+
+def test_evaluate_checks_its_flags_before_tensorflow_starts():
+    script = "import sys; sys.argv = ['evaluate.py']; import evaluate; print(sorted(" \
+             "m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    imported = subprocess.run([sys.executable, "-c", script], cwd=apps.ROOT,
+                              capture_output=True, text=True, timeout=60)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == "[]"
+    apps.assert_user_error(apps.run("evaluate.py", "--workdir=w", "--batch_size=0"),
+                           "batch_size")
+
+
+def test_tensorflow_start_up_lines_are_not_shown():
+    """As a user runs an app (no TF_CPP_MIN_LOG_LEVEL): TensorFlow starts (evaluate.py
+    reads the work dir with it), and its banner is not shown, neither once nor twice."""
+    env = {k: v for k, v in apps.env().items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "evaluate.py", "--workdir=no_such_dir"],
+                            cwd=apps.ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    line = apps.assert_user_error(result, "no_such_dir")
+    assert result.stderr.strip() == line, result.stderr  # nothing but the error

@@ -1,6 +1,7 @@
 """TensorFlow's known harmless lines are dropped from the apps' stderr; nothing else is
 (item 12)."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -60,3 +61,35 @@ def test_python_exceptions_keep_their_traceback():
     """)
     assert result.returncode == 1
     assert b"Traceback" in result.stderr and b"RuntimeError: an internal error" in result.stderr
+
+
+def test_tflite_converter_notices_go():
+    ignored = ("W0000 00:00:1796129910.842529   29501 tf_tfl_flatbuffer_helpers.cc:364] "
+               "Ignored output_format.")
+    result = run_script(f"""
+        os.write(2, b"{ignored}\\n")
+        os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\\n")
+        os.write(2, b"W0000 00:00:1.0   1 tf_tfl_flatbuffer_helpers.cc:364] Ignored other.\\n")
+    """)
+    stderr = result.stderr.decode()
+    assert "output_format" not in stderr and "XNNPACK" not in stderr
+    assert "Ignored other." in stderr  # a converter warning not known to be harmless
+
+
+def run_app(env_level):
+    """A stand-in app started through `app_errors.run`: prints TensorFlow's C++ log level."""
+    script = textwrap.dedent("""
+        import os
+        from ugatit_tf import app_errors
+        app_errors.run(lambda argv: print(os.environ.get("TF_CPP_MIN_LOG_LEVEL")))
+    """)
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    if env_level is not None:
+        env["TF_CPP_MIN_LOG_LEVEL"] = env_level
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env=env)
+
+
+def test_apps_hide_tensorflow_info_lines_unless_the_user_asks():
+    assert run_app(None).stdout.strip() == "1"  # warnings and errors only
+    assert run_app("0").stdout.strip() == "0"  # the user's choice stays

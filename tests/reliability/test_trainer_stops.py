@@ -6,25 +6,13 @@ import signal
 
 import pytest
 import tensorflow as tf
-from testing import mirrored_strategy
+from testing import mirrored_strategy, tiny_ugatit_config
 
-from configs import demo
 from ugatit_tf.trainer import CheckpointWriteError, Trainer
 
 
 def tiny_config(iterations=100):
-    config = demo.get_config()
-    config.model.base_filters = 4
-    config.model.num_res_blocks = 1
-    config.model.image_size = 32
-    config.model.disc_global_layers = 4
-    config.model.disc_local_layers = 3
-    config.data.synthetic_size = 8
-    config.data.shuffle_buffer = 8
-    config.train.iterations = iterations
-    config.train.save_freq = 2
-    config.train.print_freq = 1000
-    return config
+    return tiny_ugatit_config(iterations, save_freq=2)
 
 
 def test_a_checkpoint_that_cannot_be_written_is_one_clear_error(tmp_path):

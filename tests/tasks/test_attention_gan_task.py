@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from attention_gan_golden import AttentionGolden, golden_errors, golden_files
-from testing import mirrored_strategy
+from testing import built_optimizers, mirrored_strategy
 
 from ugatit_tf.tasks import get_task
 from ugatit_tf.tasks.attention_gan import AttentionGANTask
@@ -111,15 +111,6 @@ def images(scheme, batch=2, seed=0):
     size = 96 if scheme == 1 else 32
     return np.random.default_rng(seed).uniform(-1, 1, (batch, size, size, 3)).astype(
         np.float32)
-
-
-def built_optimizers(task):
-    optimizers = task.make_optimizers()
-    optimizers["generator"].build([v for n in task.generator_networks
-                                   for v in n.trainable_variables])
-    optimizers["discriminator"].build([v for n in task.discriminator_networks
-                                       for v in n.trainable_variables])
-    return optimizers
 
 
 @pytest.mark.parametrize("scheme", [1, 2])

@@ -4,7 +4,7 @@ import ml_collections
 import numpy as np
 import pytest
 import tensorflow as tf
-from testing import mirrored_strategy
+from testing import built_optimizers, mirrored_strategy
 
 from configs.cyclegan import default as default_config
 from configs.cyclegan import demo as demo_config
@@ -31,15 +31,6 @@ def tiny_config(identity=0.5, pool_size=50):
 def images(batch, seed):
     rng = np.random.default_rng(seed)
     return tf.constant(rng.uniform(-1, 1, (batch, SIZE, SIZE, 3)).astype(np.float32))
-
-
-def built_optimizers(task):
-    optimizers = task.make_optimizers()
-    optimizers["generator"].build([v for n in task.generator_networks
-                                   for v in n.trainable_variables])
-    optimizers["discriminator"].build([v for n in task.discriminator_networks
-                                       for v in n.trainable_variables])
-    return optimizers
 
 
 def weights(task):

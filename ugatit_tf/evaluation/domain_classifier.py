@@ -35,12 +35,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ugatit_tf.evaluation import options
+from ugatit_tf.progress import Progress
+
 FEATURE_LAYER = "features"
 CLASSES = ("A", "B", "neither")
 MODEL_FILE = "domain_classifier.keras"
 INFO_FILE = "domain_classifier.json"
-DEFAULT_STEPS = 600
-DEFAULT_INPUT_SIZE = 64
+DEFAULT_STEPS = options.CLASSIFIER_STEPS
+DEFAULT_INPUT_SIZE = options.CLASSIFIER_INPUT_SIZE
 CACHE_BYTES = 1 << 30
 
 
@@ -108,7 +111,8 @@ def neither_images(a, b, seed):
     return tf.clip_by_value(images * contrast + cast, -1.0, 1.0)
 
 
-def train_domain_classifier(model, batches, steps, learning_rate=3e-3, seed=0, log_every=0):
+def train_domain_classifier(model, batches, steps, learning_rate=3e-3, seed=0,
+                            progress=False):
     """Trains `model` on `(real_a, real_b)` batches plus `neither_images` of them.
 
     Args:
@@ -117,7 +121,8 @@ def train_domain_classifier(model, batches, steps, learning_rate=3e-3, seed=0, l
         steps: optimisation steps, one pair of batches each.
         learning_rate: Adam learning rate, cosine-decayed to 0 over `steps`.
         seed: seed of the "neither" images.
-        log_every: print the running loss and accuracy every this many steps (0: never).
+        progress: show a progress line with the running loss and accuracy (redrawn on a
+            terminal, one line per 30 s in a log file).
 
     Returns:
         `{"loss": ..., "accuracy": ...}` averaged over the last 10% of the steps.
@@ -142,15 +147,19 @@ def train_domain_classifier(model, batches, steps, learning_rate=3e-3, seed=0, l
     iterator = iter(batches)
     tail = max(1, steps // 10)
     history = []
+    bar = Progress(steps, unit="step", label="domain classifier step ") if progress else None
     for i in range(steps):
         a, b = next(iterator)
         loss, acc = step(tf.convert_to_tensor(a, tf.float32),
                          tf.convert_to_tensor(b, tf.float32), tf.constant(i, tf.int32))
         history.append((float(loss), float(acc)))
-        if log_every and (i + 1) % log_every == 0:
-            recent = np.mean(history[-log_every:], axis=0)
-            print(f"domain classifier step {i + 1}/{steps}: loss {recent[0]:.4f}, "
-                  f"train accuracy {recent[1]:.3f}", flush=True)
+        if bar:
+            recent = np.mean(history[-tail:], axis=0)
+            values = [("loss", float(recent[0])), ("train accuracy", float(recent[1]))]
+            if i + 1 < steps:
+                bar.update(i + 1, values)
+            else:
+                bar.finish(values, count=steps)
     loss, acc = np.mean(history[-tail:], axis=0)
     return {"loss": float(loss), "accuracy": float(acc)}
 
@@ -186,7 +195,7 @@ def domain_accuracy(logits, domain):
 
 
 def load_or_train(cache_dir, key, make_batches, steps=DEFAULT_STEPS,
-                  input_size=DEFAULT_INPUT_SIZE, seed=0, log_every=0):
+                  input_size=DEFAULT_INPUT_SIZE, seed=0, progress=False):
     """Loads the classifier cached in `cache_dir`, or trains and caches it.
 
     The cache is reused only if its recorded `key` (dataset, image size, steps, ...) equals
@@ -196,7 +205,7 @@ def load_or_train(cache_dir, key, make_batches, steps=DEFAULT_STEPS,
         cache_dir: where `domain_classifier.keras` and `domain_classifier.json` live.
         key: a JSON-serialisable dict identifying the training set-up.
         make_batches: a callable returning the `(real_a, real_b)` batch iterator.
-        steps, input_size, seed, log_every: see `build_domain_classifier` and
+        steps, input_size, seed, progress: see `build_domain_classifier` and
             `train_domain_classifier`.
 
     Returns:
@@ -215,7 +224,7 @@ def load_or_train(cache_dir, key, make_batches, steps=DEFAULT_STEPS,
     keras.utils.set_random_seed(seed)
     model = build_domain_classifier(input_size, seed=seed)
     summary = train_domain_classifier(model, make_batches(), steps, seed=seed,
-                                      log_every=log_every)
+                                      progress=progress)
     os.makedirs(cache_dir, exist_ok=True)
     model.save(model_path)
     info = {"key": key, "train": summary}
@@ -249,7 +258,7 @@ def training_batches(data_config, image_size, batch_size=16, seed=0,
 
 def classifier_for_dataset(data_config, image_size, cache_dir, steps=DEFAULT_STEPS,
                            input_size=DEFAULT_INPUT_SIZE, batch_size=16, seed=0,
-                           log_every=0):
+                           progress=False):
     """The domain classifier of a dataset: trained on its trainA/trainB, cached.
 
     Args:
@@ -257,7 +266,7 @@ def classifier_for_dataset(data_config, image_size, cache_dir, steps=DEFAULT_STE
         image_size: training images are resized to this size, as the test images are,
             then by the classifier to `input_size`.
         cache_dir: cache directory (the evaluation directory of a work dir).
-        steps, input_size, seed, log_every: see `load_or_train`.
+        steps, input_size, seed, progress: see `load_or_train`.
         batch_size: images per domain and step.
 
     Returns:
@@ -272,4 +281,4 @@ def classifier_for_dataset(data_config, image_size, cache_dir, steps=DEFAULT_STE
         key["data_root"] = os.path.abspath(data_config.get("data_root", "dataset"))
     return load_or_train(
         cache_dir, key, lambda: training_batches(data_config, image_size, batch_size, seed),
-        steps, input_size=input_size, seed=seed, log_every=log_every)
+        steps, input_size=input_size, seed=seed, progress=progress)

@@ -17,12 +17,13 @@ import numpy as np
 from ugatit_tf.directions import DIRECTIONS
 from ugatit_tf.evaluation import batching, content, metrics
 from ugatit_tf.evaluation.domain_classifier import domain_accuracy
+from ugatit_tf.evaluation.options import (  # noqa: F401 (evaluator.ALL_METRICS, ...)
+    ALL_METRICS,
+    CLASSIFIER_METRICS,
+    CONTENT_METRICS,
+    INCEPTION_METRICS,
+)
 from ugatit_tf.progress import Progress
-
-CLASSIFIER_METRICS = ("accuracy", "classifier_kid")
-CONTENT_METRICS = ("content",)
-INCEPTION_METRICS = ("kid", "fid")
-ALL_METRICS = CLASSIFIER_METRICS + CONTENT_METRICS + INCEPTION_METRICS
 
 
 def parse_metrics(names):
@@ -46,9 +47,7 @@ class DomainFeatures:
 def _source_pass(images, translate, extractors, batch_size, total, description, progress):
     real = {name: [] for name in extractors}
     fake = {name: [] for name in extractors}
-    if progress:
-        print(description, flush=True)
-    bar = Progress(total, unit="image") if progress else None
+    bar = Progress(total, unit="image", label=f"{description}: ") if progress else None
     count = 0
     for batch in batching.batches(images, batch_size):
         translated = translate(batch)
@@ -120,7 +119,7 @@ def evaluate(test_images, translators, metric_names=ALL_METRICS, classifier=None
             total = None
         domains[domain] = _source_pass(
             images, translators[direction], extractors, batch_size, total,
-            f"test{domain}: translating {direction} and extracting features", progress)
+            f"test{domain} {direction}, translating and extracting features", progress)
 
     results = {}
     for source, target, direction in (("A", "B", "a2b"), ("B", "A", "b2a")):

@@ -1,9 +1,11 @@
 """`evaluate.py` end to end: load the translators, pick the metrics, score, write JSON."""
 
+import hashlib
 import json
 import os
 import time
 
+from ugatit_tf import runtime
 from ugatit_tf.app_errors import UserError
 from ugatit_tf.evaluation import domain_classifier, evaluator, inception, metrics, translators
 
@@ -15,12 +17,28 @@ class EvaluationError(UserError):
     """A bad request (paths, metrics, weights); the message says how to fix it."""
 
 
-def _saved_model_image_size(path):
+def _saved_model_metadata(path):
     metadata = os.path.join(path, "export_metadata.json")
     if os.path.isfile(metadata):
         with open(metadata) as f:
-            return json.load(f).get("input", {}).get("image_size")
-    return None
+            return json.load(f)
+    return {}
+
+
+def saved_model_eval_dir(saved_model, metadata=None):
+    """The default evaluation dir of an exported SavedModel, never inside the export
+    (TF Serving watches the model folder): `<work dir>/eval/<model>_<version>` when the
+    work dir it was exported from (`export_metadata.json`) is on this machine, else
+    `~/.cache/ugatit_tf/eval/<model>_<version>_<hash of its absolute path>`."""
+    path = os.path.abspath(saved_model)
+    name = f"{os.path.basename(os.path.dirname(path))}_{os.path.basename(path)}"
+    metadata = _saved_model_metadata(saved_model) if metadata is None else metadata
+    workdir = metadata.get("source", {}).get("workdir")
+    if workdir and os.path.isdir(workdir):
+        return os.path.join(workdir, EVAL_SUBDIR, name)
+    digest = hashlib.sha256(path.encode()).hexdigest()[:8]
+    return os.path.join(os.path.expanduser(runtime.CACHE_DIR), EVAL_SUBDIR,
+                        f"{name}_{digest}")
 
 
 def resolve_metrics(requested, inception_weights):
@@ -67,7 +85,7 @@ def run(workdir=None, checkpoint=None, saved_model=None, dataset=None, data_root
         batch_size: images per generator / feature-extractor call.
         output: the JSON path; default `<eval_dir>/metrics.json`.
         eval_dir: holds the cached domain classifier; default `<workdir>/eval`
-            (`<saved_model>_eval` for a SavedModel).
+            (`saved_model_eval_dir` for a SavedModel).
         classifier_steps, classifier_input_size: domain classifier training set-up.
         kid_subsets, kid_subset_size: KID subsets and maximum subset size.
         progress: show progress bars and training logs.
@@ -96,11 +114,12 @@ def run(workdir=None, checkpoint=None, saved_model=None, dataset=None, data_root
         except (FileNotFoundError, ValueError) as e:
             raise EvaluationError(str(e)) from e
         data_config = {"dataset": "synthetic"}
-        image_size = image_size or _saved_model_image_size(saved_model)
+        metadata = _saved_model_metadata(saved_model)
+        image_size = image_size or metadata.get("input", {}).get("image_size")
         if not image_size:
             raise EvaluationError(f"{saved_model} has no export_metadata.json: pass "
                                   "--image_size (the size the model was trained at).")
-        eval_dir = eval_dir or saved_model.rstrip("/") + "_eval"
+        eval_dir = eval_dir or saved_model_eval_dir(saved_model, metadata)
     if dataset:
         data_config["dataset"] = dataset
     if data_root:
@@ -111,7 +130,7 @@ def run(workdir=None, checkpoint=None, saved_model=None, dataset=None, data_root
     if any(m in evaluator.CLASSIFIER_METRICS for m in names):
         classifier, info = domain_classifier.classifier_for_dataset(
             data_config, image_size, eval_dir, steps=classifier_steps,
-            input_size=classifier_input_size, log_every=100 if progress else 0)
+            input_size=classifier_input_size, progress=progress)
     features = inception.InceptionFeatures(weights_path) if weights_path else None
     results = evaluator.evaluate(
         evaluator.dataset_test_images(data_config, image_size), translate, names,

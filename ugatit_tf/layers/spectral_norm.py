@@ -18,6 +18,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from ugatit_tf.layers.precision import internal_dtype
+
 _NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
 # `_conv_over_sigma` runs the conv as a matmul when the kernel has at least this many
 # weights and the output at least this many channels per row of the windows matrix
@@ -92,16 +94,36 @@ class SpectralNormBase(keras.layers.Layer):
         self.sn_u = self.add_weight(name="sn_u", shape=(units,), **state)
         self.sn_v = self.add_weight(name="sn_v", shape=(fan_in,), **state)
 
+    @property
+    def math_dtype(self):
+        """The dtype the layer computes in: its compute dtype, except that a float32
+        layer with one output unit computes in float64 (`precision.internal_dtype`).
+
+        Such a layer's outputs (the discriminator's logit maps and CAM logits) are dot
+        products whose terms cancel (their magnitudes add up to ~20x the result), and
+        TF's float32 dot products and convolutions accumulate linearly: at 128 px the
+        logits were up to 9x further from the float64 values than PyTorch's float32 ones
+        (tests/test_golden.py), from sigma's dot product (1e-6 relative) and the
+        convolution's sum. Its kernel has one column, so float64 costs nothing.
+        """
+        if (self.kernel.shape[-1] == 1
+                and keras.backend.standardize_dtype(self.compute_dtype) == "float32"):
+            return internal_dtype(self.compute_dtype)
+        return self.compute_dtype
+
     def normalized_kernel(self, training=False):
-        """W / sigma in float32, running (and storing) a power iteration if training."""
+        """W / sigma in float32 (float64 where `math_dtype` is), running (and storing) a
+        power iteration if training."""
         kernel, sigma = self._kernel_and_sigma(training)
         return kernel / sigma
 
     def _kernel_and_sigma(self, training):
         """The raw kernel W and sigma(W), running (and storing) a power iteration if
-        training."""
+        training; in float64 where `math_dtype` is, else in the kernel's dtype."""
         u, v, _ = self._power_iteration(training)
         kernel = ops.convert_to_tensor(self.kernel)
+        if self.math_dtype == "float64":
+            kernel, u, v = (ops.cast(t, "float64") for t in (kernel, u, v))
         return kernel, _sigma(kernel, u, v)
 
     def _power_iteration(self, training):
@@ -125,7 +147,7 @@ class SpectralNormBase(keras.layers.Layer):
     def _add_bias(self, x):
         if self.bias is None:
             return x
-        return x + ops.cast(self.bias, self.compute_dtype)
+        return x + ops.cast(self.bias, x.dtype)
 
     def get_config(self):
         return {
@@ -173,20 +195,27 @@ class SpectralNormConv2D(SpectralNormBase):
         self._build_weights((k, k, input_shape[-1], self.filters))
 
     def call(self, inputs, training=False):
-        inputs = ops.cast(inputs, self.compute_dtype)
+        dtype = self.math_dtype
+        inputs = ops.cast(inputs, dtype)
         out_shape = self.compute_output_shape(inputs.shape)
         if None in out_shape or math.prod(out_shape) >= math.prod(self.kernel.shape):
             kernel, sigma = self._kernel_and_sigma(training)
-            kernel = ops.cast(kernel / sigma, self.compute_dtype)
-            return self._add_bias(ops.conv(inputs, kernel, strides=self.strides,
-                                           padding="valid"))
+            kernel = ops.cast(kernel / sigma, dtype)
+            out = self._add_bias(ops.conv(inputs, kernel, strides=self.strides,
+                                          padding="valid"))
+            return ops.cast(out, self.compute_dtype)
         # conv(x, W / sigma) == conv(x, W) / sigma: divide whichever is smaller. The
         # deep layers' kernels are far larger than their outputs (4x4x1024x2048 against
         # 2x2x2048 at 128 px), and dividing the kernel costs several kernel-sized
         # temporaries per call in the backward pass.
         kernel = tf.convert_to_tensor(self.kernel)  # a read, not the variable
-        return self._add_bias(_conv_over_sigma(
-            inputs, kernel, *self._power_iteration(training), self.strides, out_shape))
+        u, v, v_w = self._power_iteration(training)
+        if dtype == "float64" and kernel.dtype != tf.float64:
+            # sigma from the float64 kernel, not from the float32 product v_w.
+            kernel, u, v, v_w = tf.cast(kernel, dtype), tf.cast(u, dtype), tf.cast(v, dtype), None
+        out = self._add_bias(_conv_over_sigma(inputs, kernel, u, v, v_w, self.strides,
+                                              out_shape))
+        return ops.cast(out, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
@@ -311,8 +340,10 @@ class SpectralNormDense(SpectralNormBase):
         self._build_weights((input_shape[-1], self.units))
 
     def call(self, inputs, training=False):
-        kernel = ops.cast(self.normalized_kernel(training), self.compute_dtype)
-        return self._add_bias(ops.matmul(ops.cast(inputs, self.compute_dtype), kernel))
+        dtype = self.math_dtype
+        kernel = ops.cast(self.normalized_kernel(training), dtype)
+        out = self._add_bias(ops.matmul(ops.cast(inputs, dtype), kernel))
+        return ops.cast(out, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)

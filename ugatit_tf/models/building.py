@@ -17,3 +17,23 @@ def check_positive_int(name, value, minimum=1):
 def check_bool(name, value):
     if not isinstance(value, bool):
         raise ValueError(f"{name} must be True or False, got {value!r}.")
+
+
+def smallest_side(logit_map_size, num_layers):
+    """Smallest input side for which a discriminator of `num_layers` layers, whose logit
+    map side is `logit_map_size(side, num_layers)`, has a logit."""
+    side = 1
+    while logit_map_size(side, num_layers) < 1:
+        side += 1
+    return side
+
+
+def check_discriminator_input(model, logit_map_size, shape):
+    """ValueError naming `model` and the smallest side when an input of `shape`
+    (`[N, H, W, C]`, None for unknown sides) leaves `model` without a logit."""
+    for d in (shape[1], shape[2]):
+        if d is not None and logit_map_size(d, model.num_layers) < 1:
+            raise ValueError(
+                f"{type(model).__name__}(num_layers={model.num_layers}) needs inputs of at "
+                f"least {smallest_side(logit_map_size, model.num_layers)} px, got "
+                f"{shape[1]}x{shape[2]}. Use fewer layers or larger images.")

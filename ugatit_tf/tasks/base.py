@@ -24,6 +24,9 @@ class TranslationTask(abc.ABC):
     """
 
     name = None  # "ugatit", "cyclegan", ... (`config.task`)
+    # Model config keys added after work dirs were written, with the values those work
+    # dirs were trained with (a config.json without them means these).
+    model_defaults = {}
 
     def __init__(self, config, dtype=None):
         self.config = config

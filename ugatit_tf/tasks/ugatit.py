@@ -18,18 +18,21 @@ from ugatit_tf.optimizers import TorchAdam
 from ugatit_tf.schedules import HalfConstantLinearDecay
 from ugatit_tf.tasks.base import TranslationTask
 
+# The ablation keys (configs/ugatit/ablation_*.py) as the official model has them, for
+# config.json files written before they existed.
+ABLATION_DEFAULTS = {"decoder_norm": "adalin", "generator_cam": True,
+                     "discriminator_cam": True}
+
 
 def networks_from_config(model_config, dtype=None):
-    """The six networks of a `configs/ugatit` model config; the ablation keys default
-    to the official model (config.json files written before they existed)."""
+    """The six networks of a `configs/ugatit` model config (`ABLATION_DEFAULTS` where
+    an ablation key is absent)."""
     m = model_config
+    ablation = {k: m.get(k, v) for k, v in ABLATION_DEFAULTS.items()}
     return build_networks(
         base_filters=m.base_filters, num_res_blocks=m.num_res_blocks,
         image_size=m.image_size, light=m.light, disc_global_layers=m.disc_global_layers,
-        disc_local_layers=m.disc_local_layers, dtype=dtype,
-        decoder_norm=m.get("decoder_norm", "adalin"),
-        generator_cam=m.get("generator_cam", True),
-        discriminator_cam=m.get("discriminator_cam", True))
+        disc_local_layers=m.disc_local_layers, dtype=dtype, **ablation)
 
 
 class UGATITTask(TranslationTask):
@@ -44,6 +47,7 @@ class UGATITTask(TranslationTask):
     """
 
     name = "ugatit"
+    model_defaults = ABLATION_DEFAULTS
 
     def __init__(self, config, dtype=None):
         super().__init__(config, dtype)

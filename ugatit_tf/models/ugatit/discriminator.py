@@ -5,7 +5,13 @@ from keras import ops
 
 from ugatit_tf.layers import CAMAttention, LeakyReLU, ReflectionPad2D, SpectralNormConv2D
 from ugatit_tf.layers.precision import statistics_dtype
-from ugatit_tf.models.building import build_by_running, check_bool, check_positive_int
+from ugatit_tf.models.building import (
+    build_by_running,
+    check_bool,
+    check_discriminator_input,
+    check_positive_int,
+    smallest_side,
+)
 
 
 def logit_map_size(image_size, num_layers):
@@ -24,10 +30,7 @@ def logit_map_size(image_size, num_layers):
 
 def min_image_size(num_layers):
     """Smallest input side a discriminator with `num_layers` layers accepts."""
-    size = 1
-    while logit_map_size(size, num_layers) < 1:
-        size += 1
-    return size
+    return smallest_side(logit_map_size, num_layers)
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -85,12 +88,7 @@ class UGATITDiscriminator(keras.Model):
         self.head = SpectralNormConv2D(1, 4, use_bias=False, dtype=dt, name="head")
 
     def _check_input_shape(self, shape):
-        for d in (shape[1], shape[2]):
-            if d is not None and logit_map_size(d, self.num_layers) < 1:
-                raise ValueError(
-                    f"UGATITDiscriminator(num_layers={self.num_layers}) needs inputs of at "
-                    f"least {min_image_size(self.num_layers)} px, got {shape[1]}x{shape[2]}. "
-                    f"Use fewer layers or larger images.")
+        check_discriminator_input(self, logit_map_size, shape)
 
     def build(self, input_shape):
         self._check_input_shape(input_shape)
