@@ -2,7 +2,7 @@
 
 import numpy as np
 import tensorflow as tf
-from conftest import data_config, solid, write_folder_dataset
+from data_helpers import data_config, solid, write_folder_dataset
 
 from ugatit_tf.data import augment, build_eval_dataset, build_train_dataset
 

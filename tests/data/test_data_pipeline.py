@@ -1,7 +1,7 @@
 """Both pipelines: shapes, dtype, range, unpaired shuffling, determinism, real data."""
 
 import numpy as np
-from conftest import SHARED_DATA, data_config, solid, write_folder_dataset
+from data_helpers import SHARED_DATA, data_config, solid, write_folder_dataset
 from PIL import Image
 
 from ugatit_tf.data import build_eval_dataset, build_train_dataset

@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import SHARED_DATA
+from data_helpers import SHARED_DATA
 from PIL import Image
 
 from ugatit_tf.data import decode

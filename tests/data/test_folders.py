@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 import pytest
-from conftest import data_config, solid, write_folder_dataset
+from data_helpers import data_config, solid, write_folder_dataset
 
 from ugatit_tf.data import (
     LAYOUT,

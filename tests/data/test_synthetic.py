@@ -1,7 +1,7 @@
 """The built-in data is deterministic and its two domains differ in the outline alone."""
 
 import numpy as np
-from conftest import data_config
+from data_helpers import data_config
 
 from ugatit_tf.data import build_eval_dataset, build_train_dataset, render_synthetic, synthetic
 from ugatit_tf.evaluation import content

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
-from conftest import data_config, solid, write_folder_dataset
+from data_helpers import data_config, solid, write_folder_dataset
 
 from ugatit_tf.data import DatasetNotFoundError, build_eval_dataset, build_train_dataset
 
