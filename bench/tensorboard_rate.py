@@ -16,8 +16,6 @@ import statistics
 from absl import app, flags
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("workdir", None, "The train.py work dir.", required=True)
-flags.DEFINE_integer("skip", 2, "Logged values to drop at the start.")
 
 
 def logged_rates(workdir):
@@ -51,4 +49,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # Defined here, not on import: tests import this module beside train.py, which
+    # defines a --workdir of its own.
+    flags.DEFINE_string("workdir", None, "The train.py work dir.", required=True)
+    flags.DEFINE_integer("skip", 2, "Logged values to drop at the start.")
     app.run(main)
