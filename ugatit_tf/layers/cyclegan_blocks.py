@@ -8,6 +8,7 @@ initializer.
 import keras
 from keras import ops
 
+from ugatit_tf.layers.arguments import check_positive_int
 from ugatit_tf.layers.normalization import InstanceNorm
 from ugatit_tf.layers.padding import ReflectionPad2D
 
@@ -26,11 +27,6 @@ def biased_conv2d(filters, kernel_size, strides=1, name=None, dtype=None):
         filters, kernel_size, strides=strides, padding="valid", use_bias=True,
         kernel_initializer=official_normal(), bias_initializer="zeros", dtype=dtype,
         name=name)
-
-
-def _check_positive_int(name, value, minimum=1):
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -54,7 +50,7 @@ class CycleGANResnetBlock(keras.layers.Layer):
 
     def __init__(self, filters, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("filters", filters)
+        check_positive_int("filters", filters)
         self.filters = filters
         dt = self.dtype_policy
         self.pad = ReflectionPad2D(1, dtype=dt, name="pad")
@@ -114,11 +110,11 @@ class TorchConvTranspose2D(keras.layers.Layer):
     def __init__(self, filters, kernel_size=3, strides=2, padding=1, output_padding=1,
                  use_bias=True, kernel_initializer=None, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("filters", filters)
-        _check_positive_int("kernel_size", kernel_size)
-        _check_positive_int("strides", strides)
-        _check_positive_int("padding", padding, minimum=0)
-        _check_positive_int("output_padding", output_padding, minimum=0)
+        check_positive_int("filters", filters)
+        check_positive_int("kernel_size", kernel_size)
+        check_positive_int("strides", strides)
+        check_positive_int("padding", padding, minimum=0)
+        check_positive_int("output_padding", output_padding, minimum=0)
         if output_padding > padding or output_padding >= strides:
             raise ValueError(
                 f"output_padding must be at most padding ({padding}) and smaller than "

@@ -10,6 +10,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from ugatit_tf.layers.arguments import check_bool
 from ugatit_tf.layers.constraints import ClipValue
 from ugatit_tf.layers.precision import accurate_sum, internal_dtype, statistics_dtype
 
@@ -90,11 +91,6 @@ def affine_mix(instance, layer, rho, gamma, beta, affine_axes):
 def _check_epsilon(epsilon):
     if epsilon <= 0:
         raise ValueError(f"epsilon must be positive, got {epsilon}.")
-
-
-def _check_bool(name, value):
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}.")
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -290,7 +286,7 @@ class AdaIN(keras.layers.Layer):
     def __init__(self, epsilon=1e-5, unbiased=False, **kwargs):
         super().__init__(autocast=False, **kwargs)  # inputs cast by hand, as in AdaLIN
         _check_epsilon(epsilon)
-        _check_bool("unbiased", unbiased)
+        check_bool("unbiased", unbiased)
         self.epsilon = epsilon
         self.unbiased = unbiased
 
@@ -338,8 +334,8 @@ class GroupNorm(keras.layers.Layer):
         if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
             raise ValueError(f"groups must be a positive int, got {groups!r}.")
         _check_epsilon(epsilon)
-        _check_bool("unbiased", unbiased)
-        _check_bool("affine", affine)
+        check_bool("unbiased", unbiased)
+        check_bool("affine", affine)
         self.groups = groups
         self.epsilon = epsilon
         self.unbiased = unbiased

@@ -9,16 +9,6 @@ def build_by_running(model, shape):
     model.built = True
 
 
-def check_positive_int(name, value, minimum=1):
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-
-
-def check_bool(name, value):
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}.")
-
-
 def smallest_side(logit_map_size, num_layers):
     """Smallest input side for which a discriminator of `num_layers` layers, whose logit
     map side is `logit_map_size(side, num_layers)`, has a logit."""

@@ -8,12 +8,13 @@ import keras
 from keras import ops
 
 from ugatit_tf.layers.activations import LeakyReLU
+from ugatit_tf.layers.arguments import check_positive_int
 from ugatit_tf.layers.batch_norm import BatchNorm
 from ugatit_tf.layers.normalization import InstanceNorm
 from ugatit_tf.layers.padding import ReflectionPad2D
 from ugatit_tf.layers.pixel_shuffle import PixelShuffle
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
-from ugatit_tf.models.building import build_by_running, check_positive_int
+from ugatit_tf.models.building import build_by_running
 from ugatit_tf.models.cyclegan.generator import output_dtype
 
 NORMS = ("batch", "instance")

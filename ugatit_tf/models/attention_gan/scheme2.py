@@ -10,7 +10,8 @@ uses the 10th instead of the input.
 import keras
 from keras import ops
 
-from ugatit_tf.models.building import build_by_running, check_positive_int
+from ugatit_tf.layers.arguments import check_positive_int
+from ugatit_tf.models.building import build_by_running
 from ugatit_tf.models.cyclegan.generator import (
     check_image_shape,
     decoder_layers,

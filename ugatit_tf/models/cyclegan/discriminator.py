@@ -4,13 +4,9 @@ import keras
 from keras import ops
 
 from ugatit_tf.layers import InstanceNorm, LeakyReLU
+from ugatit_tf.layers.arguments import check_positive_int
 from ugatit_tf.layers.cyclegan_blocks import biased_conv2d
-from ugatit_tf.models.building import (
-    build_by_running,
-    check_discriminator_input,
-    check_positive_int,
-    smallest_side,
-)
+from ugatit_tf.models.building import build_by_running, check_discriminator_input, smallest_side
 from ugatit_tf.models.cyclegan.generator import output_dtype
 
 

@@ -5,9 +5,10 @@ import keras
 from keras import ops
 
 from ugatit_tf.layers import CycleGANResnetBlock, InstanceNorm, ReflectionPad2D
+from ugatit_tf.layers.arguments import check_positive_int
 from ugatit_tf.layers.cyclegan_blocks import TorchConvTranspose2D, biased_conv2d
 from ugatit_tf.layers.precision import statistics_dtype
-from ugatit_tf.models.building import build_by_running, check_positive_int
+from ugatit_tf.models.building import build_by_running
 
 
 def output_dtype(compute_dtype):

@@ -4,14 +4,9 @@ import keras
 from keras import ops
 
 from ugatit_tf.layers import CAMAttention, LeakyReLU, ReflectionPad2D, SpectralNormConv2D
+from ugatit_tf.layers.arguments import check_bool, check_positive_int
 from ugatit_tf.layers.precision import statistics_dtype
-from ugatit_tf.models.building import (
-    build_by_running,
-    check_bool,
-    check_discriminator_input,
-    check_positive_int,
-    smallest_side,
-)
+from ugatit_tf.models.building import build_by_running, check_discriminator_input, smallest_side
 
 
 def logit_map_size(image_size, num_layers):

@@ -11,6 +11,7 @@ from ugatit_tf.layers import (
     ResnetDecoderBlock,
     UpsampleConv2D,
 )
+from ugatit_tf.layers.arguments import check_bool, check_positive_int
 from ugatit_tf.layers.normalization import (
     ADAPTIVE_NORMS,
     check_decoder_norm,
@@ -19,7 +20,7 @@ from ugatit_tf.layers.normalization import (
 from ugatit_tf.layers.precision import statistics_dtype
 from ugatit_tf.layers.resnet_blocks import conv2d
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
-from ugatit_tf.models.building import build_by_running, check_bool, check_positive_int
+from ugatit_tf.models.building import build_by_running
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
