@@ -15,12 +15,17 @@ import dataclasses
 from keras import ops
 
 from ugatit_tf.losses.functions import l1
-from ugatit_tf.losses.gan import lsgan_discriminator_terms, lsgan_generator_loss
+from ugatit_tf.losses.gan import (
+    CYCLE_GENERATOR_TERMS,
+    cycle_generator_objective,
+    lsgan_discriminator_terms,
+    lsgan_generator_loss,
+)
 
 SCHEME1_GENERATOR_TERMS = ("GAN_A2B", "GAN_B2A", "cycle_ABA", "cycle_BAB", "pix_A", "pix_B",
                            "reg_A", "reg_B", "identity_A", "identity_B", "rate")
 SCHEME1_DISCRIMINATOR_TERMS = ("D_real_A", "D_fake_A", "D_real_B", "D_fake_B")
-SCHEME2_GENERATOR_TERMS = ("G_A", "G_B", "cycle_A", "cycle_B", "idt_A", "idt_B")
+SCHEME2_GENERATOR_TERMS = CYCLE_GENERATOR_TERMS
 SCHEME2_DISCRIMINATOR_TERMS = ("D_A", "D_B", "D_A_real", "D_A_fake", "D_B_real", "D_B_fake")
 
 
@@ -116,29 +121,16 @@ def scheme1_discriminator_objective(d_a, d_b, real_a, real_b, fake_a, fake_b, tr
 
 def scheme2_generator_objective(g_a, g_b, d_a, d_b, real_a, real_b,
                                 weights=Scheme2Weights()):
-    """The generators' loss of one scheme II iteration (D_A judges domain B).
+    """The generators' loss of one scheme II iteration: CycleGAN's
+    (`cycle_generator_objective`) on the composed outputs only, lambda_A = lambda_B.
 
     Returns:
-        `(total, terms, (fake_a, fake_b))`, losses on the composed outputs only.
+        `(total, terms, (fake_a, fake_b))`.
     """
-    fake_b = g_a(real_a)[0]
-    rec_a = g_b(fake_b)[0]
-    fake_a = g_b(real_b)[0]
-    rec_b = g_a(fake_a)[0]
-    w = weights
-    terms = {}
-    if w.identity > 0:
-        terms["idt_A"] = l1(g_a(real_b)[0], real_b) * w.cycle * w.identity
-        terms["idt_B"] = l1(g_b(real_a)[0], real_a) * w.cycle * w.identity
-    else:
-        terms["idt_A"] = terms["idt_B"] = ops.zeros((), fake_b.dtype)
-    terms["G_A"] = lsgan_generator_loss(d_a(fake_b))
-    terms["G_B"] = lsgan_generator_loss(d_b(fake_a))
-    terms["cycle_A"] = l1(rec_a, real_a) * w.cycle
-    terms["cycle_B"] = l1(rec_b, real_b) * w.cycle
-    t = terms
-    total = t["G_A"] + t["G_B"] + t["cycle_A"] + t["cycle_B"] + t["idt_A"] + t["idt_B"]
-    return total, {k: terms[k] for k in SCHEME2_GENERATOR_TERMS}, (fake_a, fake_b)
+    total, terms, fake_a, fake_b = cycle_generator_objective(
+        lambda x: g_a(x)[0], lambda x: g_b(x)[0], d_a, d_b, real_a, real_b,
+        weights.cycle, weights.cycle, weights.identity)
+    return total, terms, (fake_a, fake_b)
 
 
 def scheme2_discriminator_objective(d_a, d_b, real_a, real_b, fake_a, fake_b):

@@ -11,8 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from ugatit_tf.directions import check_direction
-from ugatit_tf.losses.functions import l1
-from ugatit_tf.losses.gan import lsgan_discriminator_loss, lsgan_generator_loss
+from ugatit_tf.losses.gan import cycle_generator_objective, lsgan_discriminator_loss
 from ugatit_tf.losses.image_pool import ImagePool
 from ugatit_tf.models.cyclegan import PatchGANDiscriminator, ResnetGenerator
 from ugatit_tf.models.cyclegan.generator import output_dtype
@@ -92,23 +91,9 @@ class CycleGANTask(TranslationTask):
         g_a, g_b = self.networks["G_A"], self.networks["G_B"]
         d_a, d_b = self.networks["D_A"], self.networks["D_B"]
         loss = self.config.loss
-        fake_b = g_a(real_a)
-        rec_a = g_b(fake_b)
-        fake_a = g_b(real_b)
-        rec_b = g_a(fake_a)
-        terms = {}
-        if loss.identity > 0:
-            terms["loss_idt_A"] = l1(g_a(real_b), real_b) * (loss.cycle_b * loss.identity)
-            terms["loss_idt_B"] = l1(g_b(real_a), real_a) * (loss.cycle_a * loss.identity)
-        else:
-            terms["loss_idt_A"] = terms["loss_idt_B"] = tf.zeros((), fake_b.dtype)
-        terms["loss_G_A"] = lsgan_generator_loss(d_a(fake_b))
-        terms["loss_G_B"] = lsgan_generator_loss(d_b(fake_a))
-        terms["loss_cycle_A"] = l1(rec_a, real_a) * loss.cycle_a
-        terms["loss_cycle_B"] = l1(rec_b, real_b) * loss.cycle_b
-        total = (terms["loss_G_A"] + terms["loss_G_B"] + terms["loss_cycle_A"]
-                 + terms["loss_cycle_B"] + terms["loss_idt_A"] + terms["loss_idt_B"])
-        return total, terms, fake_a, fake_b
+        total, terms, fake_a, fake_b = cycle_generator_objective(
+            g_a, g_b, d_a, d_b, real_a, real_b, loss.cycle_a, loss.cycle_b, loss.identity)
+        return total, {f"loss_{k}": v for k, v in terms.items()}, fake_a, fake_b
 
     def discriminator_terms(self, real_a, real_b, fake_a, fake_b):
         """`backward_D_A` and `backward_D_B` on the given (pooled) fakes, held constant:
