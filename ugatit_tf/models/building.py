@@ -1,6 +1,27 @@
 """Helpers shared by the model families' networks."""
 
+import keras
 from keras import ops
+
+from ugatit_tf.layers.precision import statistics_dtype
+
+
+def output_dtype(compute_dtype):
+    """Model outputs: float32 under mixed policies, the compute dtype under float32 and
+    float64 (the rule `statistics_dtype` implements)."""
+    return statistics_dtype(compute_dtype)
+
+
+def output_spec(shape, compute_dtype):
+    """A `compute_output_spec` result: a KerasTensor of `shape` in `output_dtype`."""
+    return keras.KerasTensor(shape, dtype=output_dtype(compute_dtype))
+
+
+def output_specs(shapes, compute_dtype):
+    """`output_spec` of each shape of a model with several outputs; None (an output
+    the model does not have) stays None."""
+    return tuple(None if shape is None else output_spec(shape, compute_dtype)
+                 for shape in shapes)
 
 
 def build_by_running(model, shape):

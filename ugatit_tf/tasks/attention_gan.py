@@ -30,8 +30,8 @@ from ugatit_tf.directions import check_direction
 from ugatit_tf.losses import attention_gan as objectives
 from ugatit_tf.losses.image_pool import ImagePool
 from ugatit_tf.models.attention_gan import Scheme1Discriminator, Scheme1Generator, Scheme2Generator
+from ugatit_tf.models.building import output_dtype
 from ugatit_tf.models.cyclegan import PatchGANDiscriminator
-from ugatit_tf.models.cyclegan.generator import output_dtype
 from ugatit_tf.optimizers import TorchAdam
 from ugatit_tf.schedules import HalfConstantLinearDecay
 from ugatit_tf.tasks.base import TranslationTask

@@ -13,8 +13,8 @@ import tensorflow as tf
 from ugatit_tf.directions import check_direction
 from ugatit_tf.losses.gan import cycle_generator_objective, lsgan_discriminator_loss
 from ugatit_tf.losses.image_pool import ImagePool
+from ugatit_tf.models.building import output_dtype
 from ugatit_tf.models.cyclegan import PatchGANDiscriminator, ResnetGenerator
-from ugatit_tf.models.cyclegan.generator import output_dtype
 from ugatit_tf.optimizers import TorchAdam
 from ugatit_tf.schedules import ConstantThenLinearDecay
 from ugatit_tf.tasks.base import TranslationTask

@@ -14,8 +14,7 @@ from ugatit_tf.layers.normalization import InstanceNorm
 from ugatit_tf.layers.padding import ReflectionPad2D
 from ugatit_tf.layers.pixel_shuffle import PixelShuffle
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
-from ugatit_tf.models.building import build_by_running
-from ugatit_tf.models.cyclegan.generator import output_dtype
+from ugatit_tf.models.building import build_by_running, output_dtype, output_spec, output_specs
 
 NORMS = ("batch", "instance")
 
@@ -189,9 +188,7 @@ class Scheme1Generator(keras.Model):
         return result, attention, content
 
     def compute_output_spec(self, inputs, training=False):
-        dtype = output_dtype(self.compute_dtype)
-        return tuple(keras.KerasTensor(s, dtype=dtype)
-                     for s in self.compute_output_shape(inputs.shape))
+        return output_specs(self.compute_output_shape(inputs.shape), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         self._check_input_shape(input_shape)
@@ -275,8 +272,7 @@ class Scheme1Discriminator(keras.Model):
         return ops.cast(x, output_dtype(self.compute_dtype))
 
     def compute_output_spec(self, inputs, training=False):
-        return keras.KerasTensor(self.compute_output_shape(inputs.shape),
-                                 dtype=output_dtype(self.compute_dtype))
+        return output_spec(self.compute_output_shape(inputs.shape), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         self._check_input_shape(input_shape)

@@ -11,12 +11,11 @@ import keras
 from keras import ops
 
 from ugatit_tf.layers.arguments import check_positive_int
-from ugatit_tf.models.building import build_by_running
+from ugatit_tf.models.building import build_by_running, output_dtype, output_specs
 from ugatit_tf.models.cyclegan.generator import (
     check_image_shape,
     decoder_layers,
     encoder_layers,
-    output_dtype,
 )
 
 FOREGROUND_MASKS = 9
@@ -87,9 +86,7 @@ class Scheme2Generator(keras.Model):
         return compose(inputs, content, attention, self.geo), attention, content
 
     def compute_output_spec(self, inputs):
-        dtype = output_dtype(self.compute_dtype)
-        return tuple(keras.KerasTensor(s, dtype=dtype)
-                     for s in self.compute_output_shape(inputs.shape))
+        return output_specs(self.compute_output_shape(inputs.shape), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         self._check_input_shape(input_shape)

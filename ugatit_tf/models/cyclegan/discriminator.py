@@ -6,8 +6,13 @@ from keras import ops
 from ugatit_tf.layers import InstanceNorm, LeakyReLU
 from ugatit_tf.layers.arguments import check_positive_int
 from ugatit_tf.layers.cyclegan_blocks import biased_conv2d
-from ugatit_tf.models.building import build_by_running, check_discriminator_input, smallest_side
-from ugatit_tf.models.cyclegan.generator import output_dtype
+from ugatit_tf.models.building import (
+    build_by_running,
+    check_discriminator_input,
+    output_dtype,
+    output_spec,
+    smallest_side,
+)
 
 
 def logit_map_size(image_size, num_layers):
@@ -92,8 +97,7 @@ class PatchGANDiscriminator(keras.Model):
         return ops.cast(x, output_dtype(self.compute_dtype))
 
     def compute_output_spec(self, inputs):
-        return keras.KerasTensor(self.compute_output_shape(inputs.shape),
-                                 dtype=output_dtype(self.compute_dtype))
+        return output_spec(self.compute_output_shape(inputs.shape), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         self._check_input_shape(input_shape)

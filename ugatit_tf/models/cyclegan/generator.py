@@ -7,14 +7,7 @@ from keras import ops
 from ugatit_tf.layers import CycleGANResnetBlock, InstanceNorm, ReflectionPad2D
 from ugatit_tf.layers.arguments import check_positive_int
 from ugatit_tf.layers.cyclegan_blocks import TorchConvTranspose2D, biased_conv2d
-from ugatit_tf.layers.precision import statistics_dtype
-from ugatit_tf.models.building import build_by_running
-
-
-def output_dtype(compute_dtype):
-    """Model outputs: float32 under mixed policies, the compute dtype under float32 and
-    float64 (the rule `statistics_dtype` implements)."""
-    return statistics_dtype(compute_dtype)
+from ugatit_tf.models.building import build_by_running, output_dtype, output_spec
 
 
 def encoder_layers(base_filters, num_res_blocks, dtype=None):
@@ -126,8 +119,7 @@ class ResnetGenerator(keras.Model):
         return ops.tanh(ops.cast(x, output_dtype(self.compute_dtype)))
 
     def compute_output_spec(self, inputs):
-        return keras.KerasTensor(self.compute_output_shape(inputs.shape),
-                                 dtype=output_dtype(self.compute_dtype))
+        return output_spec(self.compute_output_shape(inputs.shape), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         check_image_shape(type(self).__name__, input_shape)

@@ -6,7 +6,12 @@ from keras import ops
 from ugatit_tf.layers import CAMAttention, LeakyReLU, ReflectionPad2D, SpectralNormConv2D
 from ugatit_tf.layers.arguments import check_bool, check_positive_int
 from ugatit_tf.layers.precision import statistics_dtype
-from ugatit_tf.models.building import build_by_running, check_discriminator_input, smallest_side
+from ugatit_tf.models.building import (
+    build_by_running,
+    check_discriminator_input,
+    output_specs,
+    smallest_side,
+)
 
 
 def logit_map_size(image_size, num_layers):
@@ -105,9 +110,7 @@ class UGATITDiscriminator(keras.Model):
 
     def compute_output_spec(self, inputs, training=False):
         # The outputs are float32 under mixed policies (Keras would say compute dtype).
-        dtype = statistics_dtype(self.compute_dtype)
-        return tuple(None if shape is None else keras.KerasTensor(shape, dtype=dtype)
-                     for shape in self.compute_output_shape(inputs.shape))
+        return output_specs(self.compute_output_shape(inputs.shape), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         self._check_input_shape(input_shape)

@@ -20,7 +20,7 @@ from ugatit_tf.layers.normalization import (
 from ugatit_tf.layers.precision import statistics_dtype
 from ugatit_tf.layers.resnet_blocks import conv2d
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
-from ugatit_tf.models.building import build_by_running
+from ugatit_tf.models.building import build_by_running, output_specs
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -189,9 +189,7 @@ class UGATITGenerator(keras.Model):
 
     def compute_output_spec(self, inputs):
         # The outputs are float32 under mixed policies (Keras would say compute dtype).
-        dtype = statistics_dtype(self.compute_dtype)
-        return tuple(None if shape is None else keras.KerasTensor(shape, dtype=dtype)
-                     for shape in self.compute_output_shape(inputs.shape))
+        return output_specs(self.compute_output_shape(inputs.shape), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         self._check_input_shape(input_shape)
