@@ -3,6 +3,8 @@
     python bench/golden_report.py            # every file of ../shared/golden/<family>/
     python bench/golden_report.py --family=cyclegan
     python bench/golden_report.py --worst=5  # U-GAT-IT: the 5 arrays furthest above PT's
+    python bench/golden_report.py --family=ugatit --device=gpu --xla --tf32=off \
+        --float32_statistics --dtypes=float32 --bounds   # a GPU's float32 path
 
 For each file: our float64 error, our float32 error and the official code's own float32
 error (its `f32/` run against the float64 reference), each the largest scaled error
@@ -14,6 +16,12 @@ totals: the quantities tests/test_golden.py bounds. CycleGAN and AttentionGAN ro
 from their golden tests' helpers (tests/tasks/test_cyclegan_golden.py,
 tests/attention_gan_golden.py), which compare the round-off gradients of biases in front
 of a normalisation absolutely ("zero" rows).
+
+U-GAT-IT only: `--device`, `--xla`, `--tf32` and `--float32_statistics` choose where and
+how the float32 numbers are computed (the forward and gradient rows run eagerly on the
+device, the training step through the real Trainer, XLA-compiled with `--xla`), and
+`--bounds` checks each file against tests/test_golden.py's float32 bounds, so that a
+device the tests do not run on (a GPU) can be held to them.
 """
 
 import argparse
@@ -25,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "tasks"), str(ROOT)]
 from golden import (  # noqa: E402
     Golden,
+    float32_failures,
+    float32_step_failures,
     forward_rows,
     golden_files,
     objective_rows,
@@ -32,13 +42,22 @@ from golden import (  # noqa: E402
 )
 
 
-def rows_of(g, dtype):
-    nets = g.build_networks(dtype=dtype)
-    rows = forward_rows(g, nets, dtype)
-    for which in ("dloss", "gloss"):
-        rows += objective_rows(g, nets, which, dtype)
+def rows_of(g, dtype, args=None):
+    import tensorflow as tf
+
+    from ugatit_tf.layers import precision
+
+    device = f"/{getattr(args, 'device', 'cpu')}:0"
+    step = dict(device=device, jit_compile=getattr(args, "xla", False),
+                float32_statistics=getattr(args, "float32_statistics", False))
+    internals = "float32" if step["float32_statistics"] else "float64"
+    with tf.device(device), precision.float32_internals(internals):
+        nets = g.build_networks(dtype=dtype)
+        rows = forward_rows(g, nets, dtype)
+        for which in ("dloss", "gloss"):
+            rows += objective_rows(g, nets, which, dtype)
     with tempfile.TemporaryDirectory() as workdir:
-        rows += training_rows(g, dtype, workdir)
+        rows += training_rows(g, dtype, workdir, **step)
     return rows
 
 
@@ -62,7 +81,25 @@ def main():
                         choices=["all", "ugatit", "cyclegan", "attention_gan"])
     parser.add_argument("--worst", type=int, default=0,
                         help="also list the float32 arrays with the largest ours/PT ratio")
+    parser.add_argument("--dtypes", default="float64,float32",
+                        help="U-GAT-IT: the dtypes to compute, comma-separated")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "gpu"],
+                        help="U-GAT-IT: where the networks and the step run")
+    parser.add_argument("--xla", action="store_true",
+                        help="U-GAT-IT: the training step compiled with XLA")
+    parser.add_argument("--tf32", default="default", choices=["default", "on", "off"],
+                        help="U-GAT-IT: TensorFloat-32 matmuls and convolutions on a GPU")
+    parser.add_argument("--float32_statistics", action="store_true",
+                        help="U-GAT-IT: float32 normalisation arithmetic (the Trainer's "
+                             "switch of that name)")
+    parser.add_argument("--bounds", action="store_true",
+                        help="U-GAT-IT: check the float32 rows against tests/test_golden.py's "
+                             "bounds; exit 1 if any fails")
     args = parser.parse_args()
+    if args.tf32 != "default":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_tensor_float_32_execution(args.tf32 == "on")
     print(f"{'file':34s} {'quantity':13s} {'ours f64':>9s} {'ours f32':>9s} {'PT f32':>9s}")
     for family in (["ugatit", "cyclegan", "attention_gan"] if args.family == "all"
                    else [args.family]):
@@ -70,6 +107,8 @@ def main():
         if not files:
             sys.exit(f"No golden files in ../shared/golden/{family}.")
         REPORTS[family](files, args)
+    if getattr(args, "failed", False):
+        sys.exit(1)
 
 
 def cyclegan_report(files, args):
@@ -94,20 +133,30 @@ def attention_gan_report(files, args):
 
 
 def ugatit_report(files, args):
+    dtypes = args.dtypes.split(",")
     for path in files:
         g = Golden(path)
-        f64, f32 = rows_of(g, "float64"), rows_of(g, "float32")
+        rows = {dtype: rows_of(g, dtype, args) for dtype in dtypes}
+        f64, f32 = rows.get("float64"), rows.get("float32")
+        cell = lambda rows, name, attr: (  # noqa: E731
+            "-" if rows is None else
+            f"{max(getattr(r, attr) for r in rows if group(r) == name):.1e}")
         for name in GROUPS:
-            a = [r for r in f64 if group(r) == name]
-            b = [r for r in f32 if group(r) == name]
-            print(f"{g.name:34s} {name:13s} {max(r.ours for r in a):9.1e} "
-                  f"{max(r.ours for r in b):9.1e} {max(r.official for r in b):9.1e}")
-        if args.worst:
+            print(f"{g.name:34s} {name:13s} {cell(f64, name, 'ours'):>9s} "
+                  f"{cell(f32, name, 'ours'):>9s} {cell(f32, name, 'official'):>9s}")
+        if args.worst and f32:
             ranked = sorted((r for r in f32 if r.kind not in ("state", "share")),
                             key=lambda r: r.ours / max(r.official, 1e-30), reverse=True)
             for r in ranked[:args.worst]:
                 print(f"    {r.key}: ours {r.ours:.2e}, PT {r.official:.2e} "
                       f"({r.ours / max(r.official, 1e-30):.1f}x)")
+        if args.bounds and f32:
+            failures = float32_failures(g.name, f32) + float32_step_failures(f32)
+            print(f"    float32 bounds of tests/test_golden.py: "
+                  f"{'pass' if not failures else f'{len(failures)} failures'}")
+            for failure in failures:
+                print(f"      {failure}")
+            args.failed = getattr(args, "failed", False) or bool(failures)
 
 
 REPORTS = {"ugatit": ugatit_report, "cyclegan": cyclegan_report,

@@ -10,7 +10,20 @@ numbers of ../shared/golden/ugatit/ (float64 references, see its README).
 
 import numpy as np
 import pytest
-from golden import Golden, forward_rows, golden_files, objective_rows, training_rows
+from golden import (
+    F32_EXCEPTIONS,
+    F32_FLOOR,
+    F32_RATIO,
+    Golden,
+    failures_over,
+    float32_failures,
+    float32_step_failures,
+    forward_rows,
+    function_rows,
+    golden_files,
+    objective_rows,
+    training_rows,
+)
 
 FILES = golden_files("ugatit")
 
@@ -25,36 +38,6 @@ CHANGE_F64, TOTALS_F64 = 1e-7, 1e-10
 # (the official loop runs three per D and iteration; ours runs three as well: D on real
 # and fake in the D update, on fake in the G update) move them by < 1e-6.
 STATE_BOUND = 1e-5
-# float32: at most twice the official float32 error plus 1e-6 of the scale (a float32
-# result cannot be nearer than its rounding, ~1e-7 of the scale, summed over layers).
-F32_RATIO, F32_FLOOR = 2.0, 1e-6
-# float32 step, generators: the share of weights whose change is off (golden.CHANGE_OFF)
-# may exceed twice the official share by 1.5%, 1.5x the most the official float32 step
-# reached with its inputs perturbed by ~1 ulp (0.96%; the test's docstring says why the
-# share, and not the worst error, is bounded). The float32 normalisation of an earlier
-# version (precision.float32_internals("float32")) puts 1.6% of the full genA2B off.
-GEN_SHARE_FLOOR = 0.015
-
-# Arrays that miss the float32 bound, with the measured ratio (ours / official) and why.
-# Each is allowed up to its listed ratio; the list must stay under 5% of a file's arrays.
-# The rho gradients of AdaLIN/LIN: sums over the whole feature map of
-# (instance - layer) * d_out, a difference of two normalisations of the same features,
-# whose float32 rounding (after a correctly rounded float64 normalisation) is ~2x what
-# PyTorch's order of operations happens to give on these inputs.
-# The full global D's CAM logits (gmp_fc's: a 128-term dot product of the last conv's
-# features, whose terms cancel): chance, not an op of ours. On the same float32 input
-# TF's and torch's convolutions have the same error (conv6: 9.8e-7 of the scale both);
-# with the inputs perturbed by ~1 float32 ulp (8 seeds) ours are 1.7e-7 to 6.0e-7,
-# PT's 2.9e-7 to 6.2e-7: the file's inputs give ours its worst and PT's its best. Of
-# ours, 0.7e-6 is sigma's float32 dot product in the convs: a float64 sigma gives 1.2e-6,
-# inside the bound, but takes a float64 copy of every kernel per call (268 MB for the
-# 4x4x1024x2048 kernel of the ch-64 global D), so it is not done.
-F32_EXCEPTIONS = {
-    ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock2.3.rho"): 3.0,  # measured 2.75
-    ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock1_3.norm2.rho"): 2.5,  # 2.13
-    ("ugatit_full_ch4_img128", "forward/disGB/cam_logit"): 10.0,  # 8.6
-    ("ugatit_light_ch4_img128", "ggrad/genA2B/UpBlock1_1.norm1.rho"): 2.5,  # 2.19
-}
 
 
 def test_golden_folder_has_light_and_full_files():
@@ -87,15 +70,10 @@ def rows32(golden, tmp_path_factory):
     return _all_rows(golden, "float32", tmp_path_factory.mktemp("train32"))
 
 
-def _failures(rows, bound):
-    return [f"{r.key}: {r.ours:.3g} > {bound(r):.3g}" for r in rows if not r.ours <= bound(r)]
-
-
 def test_float64_is_the_official_function(rows64):
     rows = rows64
     bounds = {"forward": FORWARD_F64, "loss": LOSS_F64, "grad": GRAD_F64}
-    failures = _failures([r for r in rows if r.kind in bounds and not r.key.startswith("train")],
-                         lambda r: bounds[r.kind])
+    failures = failures_over(function_rows(rows), lambda r: bounds[r.kind])
     assert not failures, "\n".join(failures)
 
 
@@ -104,20 +82,14 @@ def test_float64_training_step_is_the_official_step(rows64):
     bounds = {"train": CHANGE_F64, "state": STATE_BOUND, "loss": TOTALS_F64}
     step_rows = [r for r in rows if r.kind in ("train", "state") or r.key.startswith("train")]
     assert len([r for r in step_rows if r.kind == "loss"]) == 4
-    failures = _failures(step_rows, lambda r: bounds[r.kind])
+    failures = failures_over(step_rows, lambda r: bounds[r.kind])
     assert not failures, "\n".join(failures)
 
 
 def test_float32_is_as_accurate_as_pytorch(rows32, golden):
-    rows = [r for r in rows32 if r.kind in ("forward", "loss", "grad")
-            and not r.key.startswith("train")]
-
-    def bound(r):
-        ratio = F32_EXCEPTIONS.get((golden.name, r.key), F32_RATIO)
-        return ratio * r.official + F32_FLOOR
-
-    failures = _failures(rows, bound)
+    failures = float32_failures(golden.name, rows32)
     assert not failures, "\n".join(failures)
+    rows = function_rows(rows32)
     excepted = [key for name, key in F32_EXCEPTIONS if name == golden.name]
     assert len(excepted) < 0.05 * len(rows), "the exception list covers 5% of the arrays"
     # An exception that is no longer needed is taken off the list.
@@ -159,22 +131,5 @@ def test_float32_training_step_is_as_accurate_as_pytorch(rows32):
     runs it reached 0.96%, PT's and ours, on the light genB2A
     (`python bench/step_perturbation.py` prints these runs).
     """
-    totals = [r for r in rows32 if r.key.startswith("train/losses")]
-    assert len(totals) == 4
-    failures = _failures(totals, lambda r: F32_RATIO * r.official + F32_FLOOR)
-    worst = {}
-    for r in rows32:
-        net = r.key.split("/")[2] if r.kind == "train" else None
-        if net and net.startswith("dis"):
-            ours, official = worst.get(net, (0.0, 0.0))
-            worst[net] = max(ours, r.ours), max(official, r.official)
-    assert len(worst) == 4, "four discriminators"
-    failures += [f"{net}: worst change error {ours:.3g} > 2 x official {official:.3g}"
-                 for net, (ours, official) in worst.items()
-                 if not ours <= F32_RATIO * official + F32_FLOOR]
-    shares = [r for r in rows32 if r.kind == "share"]
-    assert len(shares) == 2, "two generators"
-    failures += [f"{r.key}: {r.ours:.2%} of the changes off, > 2 x official {r.official:.2%}"
-                 f" + {GEN_SHARE_FLOOR:.1%}" for r in shares
-                 if not r.ours <= F32_RATIO * r.official + GEN_SHARE_FLOOR]
+    failures = float32_step_failures(rows32)
     assert not failures, "\n".join(failures)
