@@ -14,11 +14,19 @@ and its peak memory is its own:
   with the XLA cache of `ugatit_tf.runtime.enable_xla_cache` in `--cache_dir` (the
   same job twice: a cold, then a warm start); `-profile` also traces 3 iterations with
   the TF profiler and summarises the trace (bench/trace_summary.py).
-- a `-notriton` / `-noautotune` part adds `VARIANTS`' XLA flag to a TF job; an
-  `-f32internals` part is train.py's `--float32_statistics` (float32 normalisation
-  arithmetic; the default float64 is for accuracy: tests/test_golden.py).
+- a `-notriton` / `-noautotune` / `-nhwc` / `-graph1` part adds `VARIANTS`' XLA flag to
+  a TF job; `-f32internals` / `-f64internals` are train.py's `--float32_statistics` /
+  `--nofloat32_statistics` (float32 or float64 normalisation arithmetic; without
+  either, the Trainer's default for the device: float32 on a GPU).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
   the CPU step's (train.py's CPU default), from the same weights and batch.
+
+`--parallel_jobs` are TF jobs started all at once: they trace and compile side by
+side (a cold compile is mostly single-threaded compilation and autotuning, minutes
+each), wait until every one has run its first iteration, then take turns for the
+timed part (a lock file), so that each is timed with the GPU and the CPUs to itself.
+Their start-up is then that of a compile shared with the others (marked `*`). They run
+before `--jobs`.
 
 Reported: ms/iter (median of timed loop calls), images/s (4 per batch element and
 iteration: real A and B in, their translations out), peak GPU memory after start-up
@@ -53,10 +61,12 @@ MODELS = ("light", "full")
 DTYPES = {"f32": "float32", "bf16": "mixed_bfloat16"}
 # Job variants with extra XLA flags (each with its own cache folder).
 VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
-            "noautotune": "--xla_gpu_autotune_level=0"}
-# Job variants that trace the step differently: `f32internals` is the Trainer's
-# `float32_statistics` (train.py --float32_statistics).
-TRACE_VARIANTS = ("f32internals",)
+            "noautotune": "--xla_gpu_autotune_level=0",
+            "nhwc": "--xla_gpu_force_conv_nhwc=true",
+            "graph1": "--xla_gpu_graph_min_graph_size=1"}
+# Job variants that trace the step differently: the Trainer's `float32_statistics`
+# (train.py --float32_statistics / --nofloat32_statistics); neither: its default.
+TRACE_VARIANTS = {"f32internals": True, "f64internals": False}
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
                 "tf-light-xla-bf16-b1", "check", "tf-light-xla-f32-b4", "pt-light-b4",
@@ -64,6 +74,10 @@ DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("jobs", DEFAULT_JOBS, "Jobs in order (see the module docstring).")
+flags.DEFINE_list("parallel_jobs", [], "TF jobs compiled side by side, then timed one at "
+                  "a time, before --jobs.")
+flags.DEFINE_float("parallel_compile_s", 420, "Parallel jobs not through their first "
+                   "iteration by then are stopped.")
 flags.DEFINE_integer("ch", 64, "Base channels (official --ch) of every job.")
 flags.DEFINE_integer("size", 256, "Image size (official --img_size) of every job.")
 flags.DEFINE_integer("steps", 20, "Iterations per timed call.")
@@ -79,6 +93,7 @@ flags.DEFINE_string("pt_device", "cuda", "torch device of the official code.")
 flags.DEFINE_string("xla_flags", "", "Extra XLA_FLAGS for the TF jobs.")
 flags.DEFINE_string("child", None, "Internal: run one TF job in this process.")
 flags.DEFINE_string("child_profile_dir", "", "Internal.")
+flags.DEFINE_string("child_barrier", "", "Internal: the parallel jobs' shared folder.")
 
 
 def parse_job(job):
@@ -135,7 +150,7 @@ def run_tf_job(spec):
         trainer, iterator, _ = trainer_on_constant_batch(
             None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,
             batch=spec["batch"], model=(light, ch, size),
-            float32_statistics=spec["trace_variant"] == "f32internals")
+            float32_statistics=TRACE_VARIANTS.get(spec["trace_variant"]))
         loop = lambda n: trainer._loop(iterator, tf.constant(n))  # noqa: E731
         built = time.perf_counter()
         trainer.prepare(iterator)
@@ -143,6 +158,8 @@ def run_tf_job(spec):
         float(metrics["G_loss"])
         first = time.perf_counter()
         startup_peak = _gpu_memory_gib(tf, memory_device) if on_gpu else None
+        if FLAGS.child_barrier:
+            _wait_for_turn(FLAGS.child_barrier, FLAGS.child)
         if on_gpu:
             tf.config.experimental.reset_memory_stats(memory_device)
         times = []
@@ -172,8 +189,24 @@ def run_tf_job(spec):
         "peak_gib": peak, "startup_peak_gib": startup_peak,
         "finite": bool(finite), "timed_window": [timed_from, timed_to],
         "device": device, "tensorflow": tf.__version__,
+        "float32_statistics": trainer.float32_statistics,
+        "parallel": bool(FLAGS.child_barrier),
         "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "tf_xla_flags": os.environ.get("TF_XLA_FLAGS", ""), "trace": trace}), flush=True)
+
+
+def _wait_for_turn(folder, job, poll_s=0.2):
+    """A parallel job, through its first iteration: says so (`<job>.ready`), waits for
+    the driver's `go` (every job ready or stopped), then for the lock that lets one job
+    at a time run its timed part. The lock's descriptor is never closed: the kernel
+    releases it when the process has exited, so that the next job is not timed beside
+    this one's teardown (which made it 1.6x slower on 2 CPU cores)."""
+    import fcntl
+
+    open(os.path.join(folder, f"{job}.ready"), "w").close()
+    while not os.path.exists(os.path.join(folder, "go")):
+        time.sleep(poll_s)
+    fcntl.flock(os.open(os.path.join(folder, "lock"), os.O_RDWR | os.O_CREAT), fcntl.LOCK_EX)
 
 
 CHECK_MODEL = (True, 16, 128)  # light ch 16, 128 px: a few seconds per step on the CPU
@@ -279,7 +312,8 @@ def _result(proc):
     return json.loads(lines[-1][len("RESULT "):])
 
 
-def run_job(job, spec, timeout, sampler):
+def job_command(job, spec):
+    """`(command, env)` that runs one job in a subprocess."""
     env = dict(os.environ)
     extra = " ".join(x for x in (FLAGS.xla_flags, VARIANTS.get(spec.get("variant"), ""))
                      if x)
@@ -301,12 +335,13 @@ def run_job(job, spec, timeout, sampler):
                f"--size={FLAGS.size}", f"--cache_dir={cache_dir}"]
         if spec.get("profile") and FLAGS.profile_dir:
             cmd.append(f"--child_profile_dir={os.path.join(FLAGS.profile_dir, job)}")
-    start = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return {"job": job, **spec, "error": f"timed out after {timeout:.0f} s"}
-    result = {"job": job, **_result(proc), **spec, "wall_s": time.perf_counter() - start}
+    return cmd, env
+
+
+def finish_result(job, spec, proc, wall_s, sampler):
+    """The job's result dict from its finished process (`returncode`, `stdout`,
+    `stderr`), its printed lines echoed."""
+    result = {"job": job, **_result(proc), **spec, "wall_s": wall_s}
     if spec["side"] == "pt" and "error" not in result:
         result["timed_window"] = None  # PT's timed part is not marked; see its own stats
     result["gpu_utilisation"] = sampler.mean_utilisation(result.get("timed_window"))
@@ -314,6 +349,72 @@ def run_job(job, spec, timeout, sampler):
     if printed:
         print("\n".join(printed), flush=True)
     return result
+
+
+def run_job(job, spec, timeout, sampler):
+    cmd, env = job_command(job, spec)
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"job": job, **spec, "error": f"timed out after {timeout:.0f} s"}
+    return finish_result(job, spec, proc, time.perf_counter() - start, sampler)
+
+
+def run_parallel(jobs, timeout, sampler, poll_s=1.0):
+    """`--parallel_jobs`: every TF job started at once with growing GPU memory (each
+    process takes only what it uses), released together once each has run its first
+    iteration or ended (stopped after `--parallel_compile_s`), then timed one at a time
+    (`_wait_for_turn`). Returns their results in the given order."""
+    folder = tempfile.mkdtemp(prefix="gpu_bench_parallel_")
+    start = time.perf_counter()
+    procs = {}
+    for job, spec in jobs:
+        cmd, env = job_command(job, spec)
+        env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
+        out = open(os.path.join(folder, f"{job}.out"), "w")
+        err = open(os.path.join(folder, f"{job}.err"), "w")
+        procs[job] = (subprocess.Popen([*cmd, f"--child_barrier={folder}"], stdout=out,
+                                       stderr=err, env=env, text=True), out, err)
+    stopped = set()
+
+    def through_start(job):
+        return (os.path.exists(os.path.join(folder, f"{job}.ready"))
+                or procs[job][0].poll() is not None)
+
+    while not all(through_start(job) for job in procs):
+        if time.perf_counter() - start > min(FLAGS.parallel_compile_s, timeout):
+            for job in procs:
+                if not through_start(job):
+                    procs[job][0].kill()
+                    stopped.add(job)
+            break
+        time.sleep(poll_s)
+    compiled_s = time.perf_counter() - start
+    print(f"--- parallel jobs through their first iteration after {compiled_s:.0f} s"
+          + (f"; stopped: {sorted(stopped)}" if stopped else ""), flush=True)
+    open(os.path.join(folder, "go"), "w").close()
+    results = []
+    for job, spec in jobs:
+        proc, out, err = procs[job]
+        try:
+            proc.wait(timeout=max(timeout - (time.perf_counter() - start), 1))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            stopped.add(job)
+        out.close()
+        err.close()
+        finished = subprocess.CompletedProcess(
+            proc.args, proc.returncode, open(out.name).read(), open(err.name).read())
+        if job in stopped:
+            result = {"job": job, **spec, "error": f"stopped after {compiled_s:.0f} s"}
+        else:
+            result = finish_result(job, spec, finished, time.perf_counter() - start, sampler)
+        results.append(result)
+        print(json.dumps({k: v for k, v in result.items() if k != "trace"}), flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    return results
 
 
 def fmt(value, spec="", width=8):
@@ -325,22 +426,25 @@ def print_table(results):
           if r.get("side") == "pt" and "error" not in r}
     print(f"\nU-GAT-IT training iteration, ch {FLAGS.ch}, {FLAGS.size} px; ratio = official "
           f"ms / ours (same call)\n")
-    print(f"{'job':30s} {'ms/iter':>8s} {'ratio':>6s} {'img/s':>7s} {'peak GiB':>8s} "
+    print(f"{'job':38s} {'ms/iter':>8s} {'ratio':>6s} {'img/s':>7s} {'peak GiB':>8s} "
           f"{'start GiB':>9s} {'start s':>7s} {'GPU %':>6s}")
     for r in results:
         if r["side"] == "check":
             continue
         if "error" in r:
-            print(f"{r['job']:30s} failed: {r['error'].splitlines()[-1][:80]}")
+            print(f"{r['job']:38s} failed: {r['error'].splitlines()[-1][:80]}")
             continue
         official = pt.get((r["model"], r["batch"]))
         ratio = None
         if r["side"] == "tf" and official:
             ratio = official["ms_per_iter"] / r["ms_per_iter"]
-        print(f"{r['job']:30s} {fmt(r['ms_per_iter'], '.1f')} {fmt(ratio, '.2f', 6)} "
+        start = fmt(r["startup_s"], ".0f", 6) + ("*" if r.get("parallel") else " ")
+        print(f"{r['job']:38s} {fmt(r['ms_per_iter'], '.1f')} {fmt(ratio, '.2f', 6)} "
               f"{fmt(r['images_per_s'], '.1f', 7)} {fmt(r['peak_gib'], '.2f')} "
-              f"{fmt(r.get('startup_peak_gib'), '.2f', 9)} {fmt(r['startup_s'], '.0f', 7)} "
+              f"{fmt(r.get('startup_peak_gib'), '.2f', 9)} {start} "
               f"{fmt(r.get('gpu_utilisation'), '.0f', 6)}")
+    if any(r.get("parallel") for r in results):
+        print("* start-up of a compile shared with the other --parallel_jobs")
     for r in results:
         if r["side"] == "check":
             print("\nLoss check:", json.dumps({k: r.get(k) for k in (
@@ -356,9 +460,15 @@ def main(argv):
         run_tf_job(parse_job(FLAGS.child))
         return
     specs = [(job, parse_job(job)) for job in FLAGS.jobs]  # fails early on a typo
+    parallel = [(job, parse_job(job)) for job in FLAGS.parallel_jobs]
+    if any(spec["side"] != "tf" for _, spec in parallel):
+        raise app.UsageError("--parallel_jobs takes TF jobs only (tf-...).")
     sampler = UtilisationSampler(os.path.join(tempfile.gettempdir(), "gpu_bench_smi.csv"))
     results = []
     try:
+        if parallel:
+            print(f"--- {len(parallel)} parallel jobs", flush=True)
+            results += run_parallel(parallel, FLAGS.budget_s, sampler)
         for job, spec in specs:
             left = FLAGS.budget_s - (time.perf_counter() - _PROCESS_START)
             if left < 30:
