@@ -50,9 +50,10 @@ _XLA_CACHE_DIR = flags.DEFINE_string(
     "xla_cache_dir", None, "Keep XLA's compiled step and GPU autotuning results here "
     "across runs ('' for none) [default: ~/.cache/ugatit_tf/xla].")
 _FLOAT32_STATISTICS = flags.DEFINE_bool(
-    "float32_statistics", False, "Normalisation statistics of a float32 model in "
-    "float32 instead of float64: 11% faster on an H200 (bench/RESULTS.md); float64 is "
-    "what makes float32 training as accurate as PyTorch's (tests/test_golden.py).")
+    "float32_statistics", None, "Normalisation arithmetic of a float32 model in float32 "
+    "instead of float64 [default: on with GPUs, where TF32 convolutions set the "
+    "accuracy and float64 costs 12% (bench/RESULTS.md), off on CPUs, where float64 is "
+    "what makes float32 training as accurate as PyTorch's (tests/test_golden.py)].")
 _STEPS_PER_LOOP = flags.DEFINE_integer(
     "steps_per_loop", 10, "Iterations per compiled call (logging granularity; SIGTERM "
     "and Ctrl-C take effect at the end of one).")

@@ -36,13 +36,13 @@ def constant_batch(size, batch=1, seed=0):
 
 def trainer_on_constant_batch(name, workdir, steps_per_loop, jit_compile=False,
                               device="/cpu:0", batch=1, model=None,
-                              float32_statistics=False):
+                              float32_statistics=None):
     """The real Trainer of row `name` (OneDeviceStrategy on `device`) and an iterator
     repeating one random batch, so that no data pipeline work is timed.
 
     Args:
         model: `(light, ch, image size)` instead of the row's.
-        float32_statistics: the Trainer's switch of that name.
+        float32_statistics: the Trainer's switch of that name (None: its default).
 
     Returns:
         `(trainer, iterator, (real_a, real_b))`.

@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 from testing import mirrored_strategy, tiny_ugatit_config
 
+from ugatit_tf import runtime
 from ugatit_tf.schedules import HalfConstantLinearDecay
 from ugatit_tf.trainer import NonFiniteLossError, Trainer
 
@@ -121,26 +122,49 @@ def test_prepare_builds_the_loop_without_a_step_or_a_batch(tmp_path):
 
 
 def test_float32_statistics_switch_traces_float32_normalisation(tmp_path):
-    """`float32_statistics` (train.py --float32_statistics) takes the float64 casts of the
-    normalisation arithmetic out of the step, and the losses stay those of the default
-    to float32 rounding."""
+    """`float32_statistics` (train.py --float32_statistics) takes every float64 tensor
+    op out of the step (what is left is the optimizer's and schedule's scalar float64
+    arithmetic), the losses stay those of the default to float32 rounding, and by
+    default it is off on a CPU."""
     config = tiny_config()
     batch = tf.constant(np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)), tf.float32)
 
-    def float64_ops_and_losses(name, switch):
+    def float64_tensor_ops_and_losses(name, switch):
         trainer = Trainer(config, str(tmp_path / name), one_device(),
                           float32_statistics=switch)
         step = tf.function(trainer._replica_losses)
         graph = step.get_concrete_function(batch, batch).graph
-        casts = sum(op.type == "Cast" and op.get_attr("DstT") == tf.float64
-                    for op in graph.get_operations())
-        return casts, step(batch, batch).numpy()
+        wide = [op for op in graph.get_operations()
+                if any(t.dtype == tf.float64 and t.shape.rank for t in op.outputs)]
+        return trainer.float32_statistics, len(wide), step(batch, batch).numpy()
 
-    default_casts, default_losses = float64_ops_and_losses("default", False)
-    fast_casts, fast_losses = float64_ops_and_losses("fast", True)
-    # Fewer, not none: the rho/gamma/beta gradient sums (`precision.accurate_sum`) stay
-    # float64 (534 casts -> 326 at this size).
-    assert fast_casts < default_casts, (fast_casts, default_casts)
+    default_switch, default_ops, default_losses = float64_tensor_ops_and_losses("default", None)
+    assert default_switch is False  # a CPU: float64 normalisation arithmetic
+    fast_switch, fast_ops, fast_losses = float64_tensor_ops_and_losses("fast", True)
+    assert fast_switch is True
+    assert default_ops > 100 and fast_ops == 0, (default_ops, fast_ops)
     # The same weights (one seed) and batch: the first step's losses differ only by the
     # rounding of float32 statistics (~1e-7 relative each, summed over a few layers).
     np.testing.assert_allclose(fast_losses, default_losses, rtol=1e-5)
+
+
+def test_float32_statistics_default_follows_the_replicas_device():
+    """None: float32 normalisation arithmetic where the replicas are GPUs (TF32 sets the
+    accuracy there), float64 on CPUs; an explicit value wins."""
+
+    class Extended:
+        def __init__(self, devices):
+            self.worker_devices = devices
+
+    class Strategy:
+        def __init__(self, *devices):
+            self.extended = Extended(devices)
+
+    gpus = Strategy("/job:localhost/replica:0/task:0/device:GPU:0",
+                    "/job:localhost/replica:0/task:0/device:GPU:1")
+    cpu = Strategy("/job:localhost/replica:0/task:0/device:CPU:0")
+    assert runtime.default_float32_statistics(gpus) is True
+    assert runtime.default_float32_statistics(cpu) is False
+    assert runtime.default_float32_statistics(one_device()) is False
+    assert runtime.default_float32_statistics(gpus, False) is False
+    assert runtime.default_float32_statistics(cpu, True) is True

@@ -25,6 +25,29 @@ def default_jit_compile(xla=None):
     return has_gpu() if xla is None else bool(xla)
 
 
+def replicas_on_gpus(strategy):
+    """Whether the replicas of the tf.distribute `strategy` run on GPUs."""
+    import tensorflow as tf
+
+    devices = getattr(strategy.extended, "worker_devices", ())
+    return any(tf.DeviceSpec.from_string(d).device_type == "GPU" for d in devices)
+
+
+def default_float32_statistics(strategy, float32_statistics=None):
+    """Whether float32 models' normalisation arithmetic runs in float32
+    (`precision.float32_internals`): `float32_statistics` when given, else on GPUs only.
+
+    On CPUs the float64 arithmetic is what makes float32 training as accurate as
+    PyTorch's (TF's float32 sums there add up linearly; tests/test_golden.py). On a GPU
+    the step's TensorFloat-32 matmuls and convolutions (TF's and PyTorch's default
+    there) round to 10 bits, far above what float64 statistics save, which cost 12% of
+    the step (bench/RESULTS.md, the GPU golden check).
+    """
+    if float32_statistics is not None:
+        return bool(float32_statistics)
+    return replicas_on_gpus(strategy)
+
+
 def enable_xla_cache(directory=None):
     """Keeps XLA's compiled programs and GPU autotuning results in `directory` across
     runs, so that a rerun of the same step skips the compile; call before TensorFlow

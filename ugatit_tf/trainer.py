@@ -44,14 +44,15 @@ class Trainer:
         jit_compile: compile the training step with XLA.
         is_chief: whether this worker writes samples, logs and the config.
         float32_statistics: float32 models' normalisation arithmetic in float32, not
-            float64 (`precision.float32_internals`): on an H200 the light 256 px step
-            takes 42.9 instead of 48.1 ms (bench/RESULTS.md). The default float64 is
-            what makes float32 training as accurate as PyTorch's (TF's float32 sums
-            on CPUs add up linearly; tests/test_golden.py holds the default to it).
+            float64 (`precision.float32_internals`); None: on GPUs only
+            (`runtime.default_float32_statistics` says why). On an H200 the light
+            256 px step takes 42.9 instead of 48.1 ms (bench/RESULTS.md); on CPUs
+            float64 is what makes float32 training as accurate as PyTorch's
+            (tests/test_golden.py).
     """
 
     def __init__(self, config, workdir, strategy, steps_per_loop=10, jit_compile=False,
-                 is_chief=True, float32_statistics=False):
+                 is_chief=True, float32_statistics=None):
         if not isinstance(steps_per_loop, int) or steps_per_loop < 1:
             raise ValueError(f"steps_per_loop must be an integer >= 1, got {steps_per_loop!r}")
         self.config = config
@@ -61,7 +62,8 @@ class Trainer:
         self.stop_signal = None  # "SIGTERM" / "SIGINT" when train() stopped on one
         self._any_replica = None  # the stop agreement over replicas (_agree_to_stop)
         self.is_chief = is_chief
-        self.float32_statistics = float32_statistics
+        self.float32_statistics = runtime.default_float32_statistics(strategy,
+                                                                     float32_statistics)
         train = config.train
         keras.utils.set_random_seed(train.seed)  # the same initial weights every run
         with strategy.scope():

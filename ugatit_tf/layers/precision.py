@@ -48,7 +48,8 @@ def float32_internals(dtype):
 
 
 def accurate_sum(x, axes):
-    """`sum(x, axes, keepdims=True)`, accumulated in float64 when x is narrower.
+    """`sum(x, axes, keepdims=True)`, accumulated in float64 when x is narrower (float32
+    x: in the dtype of `float32_internals`, float64 by default).
 
     TF's CPU reductions of float32 add up linearly: over a 128x128 feature map the sum is
     off by ~2.5e-6 relative, PyTorch's cascade summation by ~2e-8. Normalisation
@@ -56,6 +57,8 @@ def accurate_sum(x, axes):
     error (tests/test_golden.py). Accumulating in float64 costs one cast; XLA fuses it
     into the reduction.
     """
-    if keras.backend.standardize_dtype(x.dtype) == "float64":
+    name = keras.backend.standardize_dtype(x.dtype)
+    wide = _FLOAT32_INTERNAL[0] if name == "float32" else "float64"
+    if name == wide:
         return ops.sum(x, axis=axes, keepdims=True)
-    return ops.cast(ops.sum(ops.cast(x, "float64"), axis=axes, keepdims=True), x.dtype)
+    return ops.cast(ops.sum(ops.cast(x, wide), axis=axes, keepdims=True), x.dtype)
