@@ -6,15 +6,12 @@ PT's layout back). BatchNorm's `num_batches_tracked` only matters to PT when its
 momentum is None, which the official code never uses: it is accepted and ignored.
 """
 
-import numpy as np
-
-from ugatit_tf.convert import cyclegan, pytorch
+from ugatit_tf.convert import cyclegan
 from ugatit_tf.convert.cyclegan import conv_entries as _conv_entries
 from ugatit_tf.convert.pytorch import identity
+from ugatit_tf.convert.state_dicts import StateDictConverter
 from ugatit_tf.models.attention_gan.scheme1 import Scheme1Discriminator, Scheme1Generator
 from ugatit_tf.models.attention_gan.scheme2 import Scheme2Generator
-
-IGNORED_SUFFIXES = (".num_batches_tracked",)
 
 
 def _norm_entries(prefix, layer):
@@ -97,25 +94,21 @@ def name_map(net):
     return cyclegan.name_map(net)  # scheme II's D is CycleGAN's PatchGAN
 
 
-def export_state_dict(net):
-    """A built network's weights as a PT `state_dict` of numpy arrays."""
-    return {key: transform.inverse(np.asarray(variable.numpy()))
-            for key, (variable, transform) in name_map(net).items()}
+def config_hint(net):
+    """The official settings that change a network's keys or shapes."""
+    if isinstance(net, Scheme1Generator):
+        return (f"scheme I (AttentionGAN-v1), norm_layer ({net.norm} here), ngf, n_blocks "
+                f"({net.num_res_blocks} here)")
+    if isinstance(net, Scheme1Discriminator):
+        return f"scheme I (AttentionGAN-v1), norm_layer ({net.norm} here)"
+    if isinstance(net, Scheme2Generator):
+        return (f"scheme II (ResnetGenerator_our{', geo' if net.geo else ''}), --ngf, "
+                f"n_blocks ({net.num_res_blocks} here)")
+    return f"scheme II, {cyclegan.config_hint(net)}"
 
 
-def load_state_dict(net, state_dict, net_name="network"):
-    """Assigns an official state_dict (name -> array or tensor) to a built network; a
-    ValueError names a missing, unexpected or misshapen key."""
-    state_dict = {k: v for k, v in state_dict.items() if not k.endswith(IGNORED_SUFFIXES)}
-    pytorch.load_state_dict(
-        net, state_dict, net_name, entries=name_map(net),
-        hint="the scheme, num_res_blocks, the norm and the discriminator's layers",
-        shape_hint="Were the PT weights trained with another ngf/ndf (base_filters)?")
-
-
-def load_networks(networks, state_dicts):
-    """Fills `{official name: network}` from `{official name: state_dict}`."""
-    for name, net in networks.items():
-        if name not in state_dicts:
-            raise ValueError(f"No '{name}' weights; got {sorted(state_dicts)}.")
-        load_state_dict(net, state_dicts[name], net_name=name)
+CONVERTER = StateDictConverter("AttentionGAN", name_map, config_hint,
+                               ignored_suffixes=(".num_batches_tracked",))
+export_state_dict = CONVERTER.export_state_dict
+load_state_dict = CONVERTER.load_state_dict
+load_networks = CONVERTER.load_networks

@@ -6,19 +6,13 @@
 weights [in, out, kh, kw]: the same (2, 3, 1, 0) transpose gives Keras' Conv2D kernel
 [kh, kw, in, out] and Conv2DTranspose kernel [kh, kw, out, in], so both use
 `pytorch.conv_kernel`. The state_dicts hold nothing else: the instance norms are
-non-affine and keep no running statistics.
+non-affine and keep no running statistics. A checkpoint is `{official name: state_dict}`
+for `G_A`, `G_B`, `D_A`, `D_B` (one `latest_net_<name>.pth` file each).
 """
 
-import numpy as np
-
 from ugatit_tf.convert import pytorch
+from ugatit_tf.convert.state_dicts import StateDictConverter, read_torch_file
 from ugatit_tf.models.cyclegan import PatchGANDiscriminator, ResnetGenerator
-
-NETWORK_NAMES = ("G_A", "G_B", "D_A", "D_B")
-
-# Buffers that checkpoints of PyTorch < 0.4 hold for InstanceNorm2d; the official
-# `load_networks` deletes them (`__patch_instance_norm_state_dict`), and so do we.
-_STALE_NORM_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 
 
 def conv_entries(prefix, conv):
@@ -64,40 +58,26 @@ def name_map(net):
     raise TypeError(f"Not a CycleGAN network: {type(net).__name__}.")
 
 
-def export_state_dict(net):
-    """A built network's weights as a PT `state_dict` of numpy arrays."""
-    return {key: transform.inverse(np.asarray(variable.numpy()))
-            for key, (variable, transform) in name_map(net).items()}
+def config_hint(net):
+    """The official options (`options/base_options.py`) that change a network's keys or
+    shapes."""
+    if isinstance(net, ResnetGenerator):
+        return (f"--ngf, --netG (resnet_9blocks or resnet_6blocks; this one has "
+                f"{net.num_res_blocks} blocks)")
+    return f"--ndf, --n_layers_D (this one has {net.num_layers} layers)"
 
 
-def load_state_dict(net, state_dict, net_name="network"):
-    """Assigns a PT state_dict (name -> array or tensor) to a built network; a
-    ValueError names a missing, unexpected or misshapen key."""
-    entries = name_map(net)
-    state_dict = {k: v for k, v in state_dict.items()
-                  if k in entries or not k.endswith(_STALE_NORM_BUFFERS)}
-    pytorch.load_state_dict(
-        net, state_dict, net_name, entries=entries,
-        hint="num_res_blocks (n_blocks) and the discriminator's num_layers (n_layers_D)",
-        shape_hint="Were the PT weights trained with another ngf/ndf (base_filters)?")
-
-
-def load_networks(networks, state_dicts):
-    """Fills `{official name: network}` (`G_A`, ...) from `{official name: state_dict}`."""
-    for name, net in networks.items():
-        if name not in state_dicts:
-            raise ValueError(f"No '{name}' state_dict; got {sorted(state_dicts)}. "
-                             f"Expected {list(NETWORK_NAMES)}.")
-        load_state_dict(net, state_dicts[name], net_name=name)
+# Buffers that checkpoints of PyTorch < 0.4 hold for InstanceNorm2d; the official
+# `load_networks` deletes them (`__patch_instance_norm_state_dict`), and so do we.
+CONVERTER = StateDictConverter(
+    "CycleGAN", name_map, config_hint,
+    ignored_suffixes=("running_mean", "running_var", "num_batches_tracked"))
+export_state_dict = CONVERTER.export_state_dict
+load_state_dict = CONVERTER.load_state_dict
+load_networks = CONVERTER.load_networks
 
 
 def load_official_checkpoints(networks, paths):
     """Loads the official `latest_net_G_A.pth`-style files, `{official name: path}`
     (needs torch)."""
-    try:
-        import torch
-    except ImportError as e:
-        raise ImportError("Reading a .pth file needs PyTorch (`pip install torch`); or pass "
-                          "the state_dicts as numpy arrays to `load_networks`.") from e
-    load_networks(networks, {name: torch.load(path, map_location="cpu", weights_only=True)
-                             for name, path in paths.items()})
+    load_networks(networks, {name: read_torch_file(path) for name, path in paths.items()})

@@ -6,6 +6,7 @@ MLP weight has its rows permuted from PT's C,H,W flatten order to our H,W,C orde
 the spectral-norm state (`weight_u`, `weight_v`) is carried over. The same transforms
 map PT gradients onto ours (they are linear), which the golden tests use. Every transform
 has an `.inverse`; `export_state_dict` uses them to write our weights in PT's layout.
+The loop that checks and assigns is `convert.state_dicts`' (shared by every family).
 
 The official code has one architecture: the maps are for the default networks (AdaLIN
 decoder, CAM in G and D), and raise a ValueError for the paper's ablations.
@@ -15,8 +16,8 @@ torch is optional: it is imported only to read a `.pt` file.
 
 import numpy as np
 
+from ugatit_tf.convert.state_dicts import StateDictConverter, read_torch_file
 from ugatit_tf.models.ugatit.generator import UGATITGenerator
-from ugatit_tf.models.ugatit.networks import OFFICIAL_NAMES
 
 
 def _with_inverse(inverse):
@@ -178,77 +179,21 @@ def name_map(net):
     return discriminator_name_map(net)
 
 
-def export_state_dict(net):
-    """The inverse of `load_state_dict`: a built network's weights as a PT `state_dict`
-    of numpy arrays (PT names and layouts, spectral-norm u/v included)."""
-    return {key: transform.inverse(np.asarray(variable.numpy()))
-            for key, (variable, transform) in name_map(net).items()}
+def config_hint(net):
+    """The official flags (`main.py`) that change a network's keys or shapes."""
+    if isinstance(net, UGATITGenerator):
+        return (f"--light (this generator is {'light' if net.light else 'full'}), --ch, "
+                f"--n_res, --img_size")
+    return (f"--ch; the official discriminators have 7 (global) and 5 (local) layers, "
+            f"this one {net.num_layers}")
 
 
-def load_state_dict(net, state_dict, net_name="network", entries=None,
-                    hint="light/full mode, num_res_blocks and the discriminator's num_layers",
-                    shape_hint=None):
-    """Assigns a PT state_dict (name -> array or tensor) to a built Keras network.
-
-    Args:
-        entries: `{PT key: (variable, transform)}`; default this module's `name_map(net)`
-            (other families pass their own, e.g. `convert.cyclegan.name_map(net)`).
-        hint: the settings a key mismatch points to.
-        shape_hint: the sentence a shape mismatch ends with (default U-GAT-IT's).
-
-    Raises:
-        ValueError: on a missing or unexpected key, or a shape that does not match (the
-            message names the key and the likely cause).
-    """
-    entries = name_map(net) if entries is None else entries
-    missing = sorted(set(entries) - set(state_dict))
-    unexpected = sorted(set(state_dict) - set(entries))
-    if missing or unexpected:
-        raise ValueError(
-            f"{net_name}: the PyTorch state_dict does not match this architecture "
-            f"(missing keys: {missing[:5]}, unexpected keys: {unexpected[:5]}). Check "
-            f"{hint}.")
-    values = []  # all converted and checked before any is assigned
-    for key, (variable, transform) in entries.items():
-        raw = _to_numpy(state_dict[key])
-        try:
-            value = transform(raw)
-        except ValueError:  # a transpose or reshape that the shape does not allow
-            value = None
-        if value is None or tuple(value.shape) != tuple(variable.shape):
-            raise ValueError(
-                f"{net_name}: '{key}' has shape {tuple(raw.shape)}, which does not convert "
-                f"to the shape {tuple(variable.shape)} of the Keras variable "
-                f"'{variable.path}'. " + (shape_hint or
-                f"Were the PT weights trained with another ch (base_filters) or img_size, "
-                f"or in {'full' if getattr(net, 'light', False) else 'light'} mode?"))
-        values.append((variable, value))
-    for variable, value in values:
-        variable.assign(value.astype(variable.dtype))
-
-
-def _to_numpy(value):
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def load_networks(nets, state_dicts):
-    """Fills all six networks from `{official name: state_dict}` (a PT checkpoint)."""
-    for name, net in nets.items():
-        if name not in state_dicts:
-            raise ValueError(f"The checkpoint has no '{name}' entry; it has "
-                             f"{sorted(state_dicts)}. Expected {list(OFFICIAL_NAMES)}.")
-        load_state_dict(net, state_dicts[name], net_name=name)
+CONVERTER = StateDictConverter("U-GAT-IT", name_map, config_hint)
+export_state_dict = CONVERTER.export_state_dict
+load_state_dict = CONVERTER.load_state_dict
+load_networks = CONVERTER.load_networks
 
 
 def load_official_checkpoint(nets, path):
     """Loads a `.pt` file saved by the official code's `UGATIT.save` (needs torch)."""
-    try:
-        import torch
-    except ImportError as e:
-        raise ImportError(
-            "Reading a .pt file needs PyTorch (`pip install torch`); or pass the "
-            "state_dicts as numpy arrays to `load_networks`.") from e
-    params = torch.load(path, map_location="cpu", weights_only=True)
-    load_networks(nets, params)
+    load_networks(nets, read_torch_file(path))
