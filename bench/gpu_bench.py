@@ -14,10 +14,10 @@ and its peak memory is its own:
   with the XLA cache of `ugatit_tf.runtime.enable_xla_cache` in `--cache_dir` (the
   same job twice: a cold, then a warm start); `-profile` also traces 3 iterations with
   the TF profiler and summarises the trace (bench/trace_summary.py).
-- a `-notriton` / `-noautotune` / `-nhwc` / `-graph1` part adds `VARIANTS`' XLA flag to
-  a TF job; `-f32internals` / `-f64internals` are train.py's `--float32_statistics` /
-  `--nofloat32_statistics` (float32 or float64 normalisation arithmetic; without
-  either, the Trainer's default for the device: float32 on a GPU).
+- a `-notriton` / `-noautotune` / `-nhwc` / `-graph1` / `-nocmdbuf` part adds
+  `VARIANTS`' XLA flag to a TF job; `-f32internals` / `-f64internals` are train.py's
+  `--float32_statistics` / `--nofloat32_statistics` (float32 or float64 normalisation
+  arithmetic; without either, the Trainer's default for the device: float32 on a GPU).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
   the CPU step's (train.py's CPU default), from the same weights and batch.
 
@@ -63,7 +63,8 @@ DTYPES = {"f32": "float32", "bf16": "mixed_bfloat16"}
 VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
             "noautotune": "--xla_gpu_autotune_level=0",
             "nhwc": "--xla_gpu_force_conv_nhwc=true",
-            "graph1": "--xla_gpu_graph_min_graph_size=1"}
+            "graph1": "--xla_gpu_graph_min_graph_size=1",
+            "nocmdbuf": "--xla_gpu_enable_command_buffer="}
 # Job variants that trace the step differently: the Trainer's `float32_statistics`
 # (train.py --float32_statistics / --nofloat32_statistics); neither: its default.
 TRACE_VARIANTS = {"f32internals": True, "f64internals": False}
@@ -78,6 +79,8 @@ flags.DEFINE_list("parallel_jobs", [], "TF jobs compiled side by side, then time
                   "a time, before --jobs.")
 flags.DEFINE_float("parallel_compile_s", 420, "Parallel jobs not through their first "
                    "iteration by then are stopped.")
+flags.DEFINE_list("wait_pids", [], "Processes (e.g. run beside the parallel compiles) that "
+                  "must have ended before the parallel jobs' timed parts start.")
 flags.DEFINE_integer("ch", 64, "Base channels (official --ch) of every job.")
 flags.DEFINE_integer("size", 256, "Image size (official --img_size) of every job.")
 flags.DEFINE_integer("steps", 20, "Iterations per timed call.")
@@ -361,6 +364,15 @@ def run_job(job, spec, timeout, sampler):
     return finish_result(job, spec, proc, time.perf_counter() - start, sampler)
 
 
+def _running(pid):
+    """Whether process `pid` runs (not ended, not a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def run_parallel(jobs, timeout, sampler, poll_s=1.0):
     """`--parallel_jobs`: every TF job started at once with growing GPU memory (each
     process takes only what it uses), released together once each has run its first
@@ -382,7 +394,10 @@ def run_parallel(jobs, timeout, sampler, poll_s=1.0):
         return (os.path.exists(os.path.join(folder, f"{job}.ready"))
                 or procs[job][0].poll() is not None)
 
-    while not all(through_start(job) for job in procs):
+    def others_done():
+        return not any(_running(pid) for pid in FLAGS.wait_pids)
+
+    while not (all(through_start(job) for job in procs) and others_done()):
         if time.perf_counter() - start > min(FLAGS.parallel_compile_s, timeout):
             for job in procs:
                 if not through_start(job):
@@ -392,7 +407,8 @@ def run_parallel(jobs, timeout, sampler, poll_s=1.0):
         time.sleep(poll_s)
     compiled_s = time.perf_counter() - start
     print(f"--- parallel jobs through their first iteration after {compiled_s:.0f} s"
-          + (f"; stopped: {sorted(stopped)}" if stopped else ""), flush=True)
+          + (f"; stopped: {sorted(stopped)}" if stopped else "")
+          + ("" if others_done() else "; --wait_pids still running"), flush=True)
     open(os.path.join(folder, "go"), "w").close()
     results = []
     for job, spec in jobs:

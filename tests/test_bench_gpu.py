@@ -18,9 +18,40 @@ def test_job_names_parse():
                     "dtype": "bf16", "batch": 16, "variant": "notriton", "trace_variant": ""}
     assert gpu_bench.parse_job("tf-light-graph")["mode"] == "graph"
     assert gpu_bench.parse_job("tf-full-b4-f32internals")["trace_variant"] == "f32internals"
+    spec = gpu_bench.parse_job("tf-light-f64internals-nocmdbuf")
+    assert (spec["trace_variant"], spec["variant"]) == ("f64internals", "nocmdbuf")
+    assert gpu_bench.TRACE_VARIANTS[spec["trace_variant"]] is False  # float64 statistics
     for bad in ("tf-light-xla-f64", "jax-light", "tf-medium"):
         with pytest.raises(ValueError):
             gpu_bench.parse_job(bad)
+
+
+def test_parallel_jobs_wait_for_go_and_other_processes(tmp_path):
+    """A parallel job says it is ready and waits for the driver's `go`; the driver's
+    `--wait_pids` counts a process as ended once it has exited (a zombie included)."""
+    import subprocess
+    import threading
+
+    waiter = threading.Thread(target=gpu_bench._wait_for_turn,
+                              args=(str(tmp_path), "tf-light", 0.01))
+    waiter.start()
+    waiter.join(timeout=0.5)
+    assert waiter.is_alive(), "returned before the driver's go"
+    assert (tmp_path / "tf-light.ready").exists()
+    (tmp_path / "go").touch()
+    waiter.join(timeout=5)
+    assert not waiter.is_alive(), "still waiting after go"
+
+    assert gpu_bench._running(os.getpid())
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while gpu_bench._running(child.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)  # it exits, then stays a zombie until waited for
+    assert not gpu_bench._running(child.pid), "a zombie counted as running"
+    child.wait()
+    assert not gpu_bench._running(child.pid)
 
 
 def test_utilisation_is_averaged_inside_the_window_only():
