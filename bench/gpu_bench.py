@@ -14,7 +14,7 @@ and its peak memory is its own:
   with the XLA cache of `ugatit_tf.runtime.enable_xla_cache` in `--cache_dir` (the
   same job twice: a cold, then a warm start); `-profile` also traces 3 iterations with
   the TF profiler and summarises the trace (bench/trace_summary.py).
-- a `-notriton` / `-noautotune` / `-nhwc` / `-graph1` / `-nocmdbuf` part adds
+- a `-notriton` / `-noautotune` / `-nhwc` / `-graph1` / `-nocmdbuf` / `-heroless` part adds
   `VARIANTS`' XLA flag to a TF job; `-f32internals` / `-f64internals` are train.py's
   `--float32_statistics` / `--nofloat32_statistics` (float32 or float64 normalisation
   arithmetic; without either, the Trainer's default for the device: float32 on a GPU).
@@ -64,7 +64,8 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
             "noautotune": "--xla_gpu_autotune_level=0",
             "nhwc": "--xla_gpu_force_conv_nhwc=true",
             "graph1": "--xla_gpu_graph_min_graph_size=1",
-            "nocmdbuf": "--xla_gpu_enable_command_buffer="}
+            "nocmdbuf": "--xla_gpu_enable_command_buffer=",
+            "heroless": "--xla_gpu_experimental_enable_triton_heroless_priority_fusion=true"}
 # Job variants that trace the step differently: the Trainer's `float32_statistics`
 # (train.py --float32_statistics / --nofloat32_statistics); neither: its default.
 TRACE_VARIANTS = {"f32internals": True, "f64internals": False}
