@@ -52,8 +52,9 @@ _XLA_CACHE_DIR = flags.DEFINE_string(
 _FLOAT32_STATISTICS = flags.DEFINE_bool(
     "float32_statistics", None, "Normalisation arithmetic of a float32 model in float32 "
     "instead of float64 [default: on with GPUs, where TF32 convolutions set the "
-    "accuracy and float64 costs 12% (bench/RESULTS.md), off on CPUs, where float64 is "
-    "what makes float32 training as accurate as PyTorch's (tests/test_golden.py)].")
+    "accuracy and float64 made the H200 step 1.6x slower (bench/RESULTS.md); off on "
+    "CPUs, where float64 is what makes float32 training as accurate as PyTorch's "
+    "(tests/test_golden.py)].")
 _STEPS_PER_LOOP = flags.DEFINE_integer(
     "steps_per_loop", 10, "Iterations per compiled call (logging granularity; SIGTERM "
     "and Ctrl-C take effect at the end of one).")
@@ -194,6 +195,8 @@ def train(config, workdir):
         trainer = Trainer(config, workdir, strategy, steps_per_loop=_STEPS_PER_LOOP.value,
                           jit_compile=jit_compile, is_chief=is_chief,
                           float32_statistics=_FLOAT32_STATISTICS.value)
+    logging.info("Normalisation arithmetic of float32 models: %s",
+                 "float32" if trainer.float32_statistics else "float64")
     with phases("restoring and preparing the training data"):
         start = trainer.restore_or_initialize(_CHECKPOINT.value)
     with phases("preparing the sample images"):

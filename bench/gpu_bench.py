@@ -26,7 +26,9 @@ side (a cold compile is mostly single-threaded compilation and autotuning, minut
 each), wait until every one has run its first iteration, then take turns for the
 timed part (a lock file), so that each is timed with the GPU and the CPUs to itself.
 Their start-up is then that of a compile shared with the others (marked `*`). They run
-before `--jobs`.
+before `--jobs`. Each process keeps the GPU memory it grew to (autotuning takes 18 GiB
+light, 24 GiB full, at 256 px) until it ends: with four such processes holding memory,
+a batch-4 job could not instantiate its CUDA graphs (bench/RESULTS.md, third lease).
 
 Reported: ms/iter (median of timed loop calls), images/s (4 per batch element and
 iteration: real A and B in, their translations out), peak GPU memory after start-up

@@ -45,8 +45,8 @@ class Trainer:
         is_chief: whether this worker writes samples, logs and the config.
         float32_statistics: float32 models' normalisation arithmetic in float32, not
             float64 (`precision.float32_internals`); None: on GPUs only
-            (`runtime.default_float32_statistics` says why). On an H200 the light
-            256 px step takes 42.9 instead of 48.1 ms (bench/RESULTS.md); on CPUs
+            (`runtime.default_float32_statistics` says why: on an H200 the light
+            256 px step takes 41.9 instead of 65.9 ms, bench/RESULTS.md); on CPUs
             float64 is what makes float32 training as accurate as PyTorch's
             (tests/test_golden.py).
     """
