@@ -17,7 +17,8 @@ and its peak memory is its own:
 - a `-notriton` / `-noautotune` / `-nhwc` / `-graph1` / `-nocmdbuf` / `-heroless` part adds
   `VARIANTS`' XLA flag to a TF job; `-f32internals` / `-f64internals` are train.py's
   `--float32_statistics` / `--nofloat32_statistics` (float32 or float64 normalisation
-  arithmetic; without either, the Trainer's default for the device: float32 on a GPU).
+  arithmetic; without either, the Trainer's default for the device: float32 on a GPU);
+  `-snmatmul` traces the step with `spectral_norm.matmul_conv_devices("CPU", "GPU")`.
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
   the CPU step's (train.py's CPU default), from the same weights and batch.
 
@@ -44,6 +45,7 @@ import time
 
 _PROCESS_START = time.perf_counter()
 
+import contextlib  # noqa: E402
 import datetime  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -69,8 +71,11 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
             "nocmdbuf": "--xla_gpu_enable_command_buffer=",
             "heroless": "--xla_gpu_experimental_enable_triton_heroless_priority_fusion=true"}
 # Job variants that trace the step differently: the Trainer's `float32_statistics`
-# (train.py --float32_statistics / --nofloat32_statistics); neither: its default.
-TRACE_VARIANTS = {"f32internals": True, "f64internals": False}
+# (train.py --float32_statistics / --nofloat32_statistics; neither: its default), and
+# the spectral-norm convs' windows-matmul path on GPUs too (`snmatmul`).
+TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
+                  "f64internals": {"float32_statistics": False},
+                  "snmatmul": {"matmul_conv_devices": ("CPU", "GPU")}}
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
                 "tf-light-xla-bf16-b1", "check", "tf-light-xla-f32-b4", "pt-light-b4",
@@ -146,21 +151,26 @@ def run_tf_job(spec):
     from train_rows import trainer_on_constant_batch
 
     from ugatit_tf import runtime
+    from ugatit_tf.layers import spectral_norm
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
     device, memory_device = ("/gpu:0", "GPU:0") if on_gpu else ("/cpu:0", None)
     keras.mixed_precision.set_global_policy(DTYPES[spec["dtype"]])
     light, ch, size = spec["model"] == "light", FLAGS.ch, FLAGS.size
+    options = TRACE_VARIANTS.get(spec["trace_variant"], {})
+    traced_with = (spectral_norm.matmul_conv_devices(*options["matmul_conv_devices"])
+                   if "matmul_conv_devices" in options else contextlib.nullcontext())
     with tempfile.TemporaryDirectory() as workdir:
         trainer, iterator, _ = trainer_on_constant_batch(
             None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,
             batch=spec["batch"], model=(light, ch, size),
-            float32_statistics=TRACE_VARIANTS.get(spec["trace_variant"]))
+            float32_statistics=options.get("float32_statistics"))
         loop = lambda n: trainer._loop(iterator, tf.constant(n))  # noqa: E731
         built = time.perf_counter()
-        trainer.prepare(iterator)
-        metrics, _ = loop(1)
+        with traced_with:  # the loop is traced here; later calls reuse it
+            trainer.prepare(iterator)
+            metrics, _ = loop(1)
         float(metrics["G_loss"])
         first = time.perf_counter()
         startup_peak = _gpu_memory_gib(tf, memory_device) if on_gpu else None

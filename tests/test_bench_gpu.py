@@ -20,7 +20,8 @@ def test_job_names_parse():
     assert gpu_bench.parse_job("tf-full-b4-f32internals")["trace_variant"] == "f32internals"
     spec = gpu_bench.parse_job("tf-light-f64internals-nocmdbuf")
     assert (spec["trace_variant"], spec["variant"]) == ("f64internals", "nocmdbuf")
-    assert gpu_bench.TRACE_VARIANTS[spec["trace_variant"]] is False  # float64 statistics
+    assert gpu_bench.TRACE_VARIANTS[spec["trace_variant"]] == {"float32_statistics": False}
+    assert gpu_bench.parse_job("tf-light-snmatmul")["trace_variant"] == "snmatmul"
     for bad in ("tf-light-xla-f64", "jax-light", "tf-medium"):
         with pytest.raises(ValueError):
             gpu_bench.parse_job(bad)

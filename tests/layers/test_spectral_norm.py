@@ -99,23 +99,32 @@ def graph_op_types(layer, inputs):
     return {op.type for op in fn.get_concrete_function(tf.constant(inputs)).graph.get_operations()}
 
 
-@pytest.mark.parametrize("device, runs_as", [
-    (None, "MatMul"),  # no device scope on a machine without a GPU: the CPU path
-    ("/device:CPU:0", "MatMul"),
-    ("/device:GPU:0", "Conv2D"),  # traced only: placement waits for execution
+@pytest.mark.parametrize("device, matmul_devices, runs_as", [
+    (None, None, "MatMul"),  # no device scope on a machine without a GPU: the CPU path
+    ("/device:CPU:0", None, "MatMul"),
+    ("/device:GPU:0", None, "Conv2D"),  # traced only: placement waits for execution
+    ("/device:GPU:0", ("CPU", "GPU"), "MatMul"),  # the switch for GPU benchmarks
+    ("/device:CPU:0", ("GPU",), "Conv2D"),
 ])
-def test_matmul_path_is_chosen_by_device(device, runs_as, monkeypatch):
+def test_matmul_path_is_chosen_by_device(device, matmul_devices, runs_as, monkeypatch):
     """The windows-matmul path of a large kernel with few output positions is for CPUs
-    only; under a GPU device scope (a tf.distribute replica's) the conv stays."""
+    unless `matmul_conv_devices` says otherwise; under a GPU device scope (a
+    tf.distribute replica's) the conv stays by default."""
     monkeypatch.setattr(spectral_norm, "_MATMUL_MIN_KERNEL", 0)
     layer = SpectralNormConv2D(128, 4, use_bias=False)
     layer(SMALL_IMAGES)
 
-    def call(x):
+    def traced(x):
         if device is None:
             return layer(x, training=True)
         with tf.device(device):
             return layer(tf.identity(x), training=True)
+
+    def call(x):
+        if matmul_devices is None:
+            return traced(x)
+        with spectral_norm.matmul_conv_devices(*matmul_devices):
+            return traced(x)
 
     graph = tf.function(call).get_concrete_function(tf.constant(SMALL_IMAGES)).graph
     op_types = {op.type for op in graph.get_operations()}

@@ -12,6 +12,7 @@ permuted, so sigma is the same and PT's `weight_v` maps onto `sn_v` by that perm
 (`ugatit_tf.convert.pytorch`).
 """
 
+import contextlib
 import math
 
 import keras
@@ -28,6 +29,24 @@ _NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
 # up to a third; for 4x4x512x1024 on 3x3 positions oneDNN's conv is 2.9x slower.
 _MATMUL_MIN_KERNEL = 2**22
 _MATMUL_CHANNELS_PER_ROW = 16
+# The device types on which that matmul path is taken (`matmul_conv_devices`).
+_MATMUL_DEVICES = [("CPU",)]
+
+
+@contextlib.contextmanager
+def matmul_conv_devices(*device_types):
+    """Spectral-norm convs traced inside may take the windows-matmul path on these
+    device types ("CPU", "GPU"); the default is CPUs only, where it was measured
+    (bench/layer_bench.py). On an H200 the global discriminator's 49-row conv runs
+    slow cuDNN kernels (bench/RESULTS.md, third lease); `bench/gpu_bench.py`'s
+    `snmatmul` variant traces the step with `matmul_conv_devices("CPU", "GPU")` to
+    time the matmul there."""
+    previous = _MATMUL_DEVICES[0]
+    _MATMUL_DEVICES[0] = tuple(device_types)
+    try:
+        yield
+    finally:
+        _MATMUL_DEVICES[0] = previous
 
 
 def _l2_normalize(x):
@@ -241,15 +260,14 @@ def _patches(inputs, kernel_size, strides, out_shape):
     return tf.reshape(tf.concat(windows, axis=-1), (-1, kernel_size**2 * inputs.shape[-1]))
 
 
-def _runs_on_cpu(tensor):
-    """Whether `tensor` is placed on a CPU: its device if it has one (eager tensors,
-    and graph tensors under a device scope such as a tf.distribute replica's), else
-    whether the machine has no GPU. The matmul path of `_conv_over_sigma` is for
-    oneDNN's convolutions; GPUs keep the convolution."""
+def _device_type(tensor):
+    """The device type ("CPU", "GPU") where `tensor` is placed: from its device if it
+    has one (eager tensors, and graph tensors under a device scope such as a
+    tf.distribute replica's), else GPU if the machine has one."""
     device = getattr(tensor, "device", "") or ""
     if device:
-        return tf.DeviceSpec.from_string(device).device_type == "CPU"
-    return not tf.config.list_logical_devices("GPU")
+        return tf.DeviceSpec.from_string(device).device_type
+    return "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
 
 
 def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
@@ -262,9 +280,9 @@ def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
     per call took the step's peak allocation at light ch 64, 128 px from 3.83 to 3.44 GiB
     (bench/memory_profile.py).
 
-    On a CPU (`_runs_on_cpu`), when the kernel is large and the output has few
-    positions for its channels, the conv is run as a matmul of the input windows
-    (`_patches`) with the kernel matrix: for such shapes oneDNN's conv and its
+    On a CPU (`matmul_conv_devices` says where), when the kernel is large and the
+    output has few positions for its channels, the conv is run as a matmul of the
+    input windows (`_patches`) with the kernel matrix: for such shapes oneDNN's conv and its
     gradients spend their time reordering the kernel (the global discriminator's
     4x4x1024x2048 conv on 3x3 positions at ch 64, 128 px: 189 ms forward and backward,
     72 ms as a matmul). The kernel's two gradient terms are then one matmul, of the
@@ -274,7 +292,7 @@ def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
     batch, out_h, out_w, units = out_shape
     as_matmul = (batch is not None and math.prod(kernel.shape) >= _MATMUL_MIN_KERNEL
                  and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units
-                 and _runs_on_cpu(inputs))
+                 and _device_type(inputs) in _MATMUL_DEVICES[0])
     strides = [1, strides, strides, 1]
 
     @tf.custom_gradient
