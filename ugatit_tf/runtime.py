@@ -39,8 +39,8 @@ def default_float32_statistics(strategy, float32_statistics=None):
 
     On CPUs the float64 arithmetic is what makes float32 training as accurate as
     PyTorch's (TF's float32 sums there add up linearly; tests/test_golden.py). On an
-    H200 it made the light 256 px step 1.6x slower (65.9 against 41.9 ms) and bought
-    nothing measurable: the step's TensorFloat-32 convolutions (TF's and PyTorch's
+    H200 it made the light 256 px step 1.6x slower (65.9 against 41.9 ms) and bought no
+    accuracy: the step's TensorFloat-32 convolutions (TF's and PyTorch's
     default there) put the errors three orders of magnitude above the CPU bounds with
     either (bench/RESULTS.md, the GPU golden check).
     """
