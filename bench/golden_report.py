@@ -33,32 +33,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "tasks"), str(ROOT)]
 from golden import (  # noqa: E402
     Golden,
+    all_rows,
     float32_failures,
     float32_step_failures,
-    forward_rows,
     golden_files,
-    objective_rows,
-    training_rows,
 )
 
 
-def rows_of(g, dtype, args=None):
-    import tensorflow as tf
-
-    from ugatit_tf.layers import precision
-
-    device = f"/{getattr(args, 'device', 'cpu')}:0"
-    step = dict(device=device, jit_compile=getattr(args, "xla", False),
-                float32_statistics=getattr(args, "float32_statistics", False))
-    internals = "float32" if step["float32_statistics"] else "float64"
-    with tf.device(device), precision.float32_internals(internals):
-        nets = g.build_networks(dtype=dtype)
-        rows = forward_rows(g, nets, dtype)
-        for which in ("dloss", "gloss"):
-            rows += objective_rows(g, nets, which, dtype)
+def rows_of(g, dtype, args):
     with tempfile.TemporaryDirectory() as workdir:
-        rows += training_rows(g, dtype, workdir, **step)
-    return rows
+        return all_rows(g, dtype, workdir, device=f"/{args.device}:0", jit_compile=args.xla,
+                        float32_statistics=args.float32_statistics)
 
 
 def group(row):

@@ -317,3 +317,21 @@ def training_rows(g, dtype, workdir, **step_options):
             rows.append(Row("share", f"step_share/{name}", float(np.mean(np.concatenate(off_ours))),
                             float(np.mean(np.concatenate(off_official)))))
     return rows
+
+
+def all_rows(g, dtype, workdir, device="/cpu:0", jit_compile=False,
+             float32_statistics=False):
+    """Every compared quantity of one file in one dtype: forward outputs, both
+    objectives' terms and gradients (eagerly on `device`), and the two-iteration step
+    (`training_rows`, with the same options); normalisation arithmetic in float32 if
+    `float32_statistics` (the Trainer's switch), else float64."""
+    from ugatit_tf.layers import precision
+
+    internals = "float32" if float32_statistics else "float64"
+    with tf.device(device), precision.float32_internals(internals):
+        nets = g.build_networks(dtype=dtype)
+        rows = forward_rows(g, nets, dtype)
+        for which in ("dloss", "gloss"):
+            rows += objective_rows(g, nets, which, dtype)
+    return rows + training_rows(g, dtype, workdir, device=device, jit_compile=jit_compile,
+                                float32_statistics=float32_statistics)

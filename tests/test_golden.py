@@ -15,14 +15,12 @@ from golden import (
     F32_FLOOR,
     F32_RATIO,
     Golden,
+    all_rows,
     failures_over,
     float32_failures,
     float32_step_failures,
-    forward_rows,
     function_rows,
     golden_files,
-    objective_rows,
-    training_rows,
 )
 
 FILES = golden_files("ugatit")
@@ -51,23 +49,14 @@ def golden(request):
     return Golden(request.param)
 
 
-def _all_rows(golden, dtype, workdir):
-    """Every compared quantity of one file in one dtype."""
-    nets = golden.build_networks(dtype=dtype)
-    result = forward_rows(golden, nets, dtype)
-    for which in ("dloss", "gloss"):
-        result += objective_rows(golden, nets, which, dtype)
-    return result + training_rows(golden, dtype, workdir)
-
-
 @pytest.fixture(scope="module")
 def rows64(golden, tmp_path_factory):
-    return _all_rows(golden, "float64", tmp_path_factory.mktemp("train64"))
+    return all_rows(golden, "float64", tmp_path_factory.mktemp("train64"))
 
 
 @pytest.fixture(scope="module")
 def rows32(golden, tmp_path_factory):
-    return _all_rows(golden, "float32", tmp_path_factory.mktemp("train32"))
+    return all_rows(golden, "float32", tmp_path_factory.mktemp("train32"))
 
 
 def test_float64_is_the_official_function(rows64):
