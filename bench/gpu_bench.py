@@ -37,8 +37,9 @@ iteration: real A and B in, their translations out), peak GPU memory after start
 (TF: `get_memory_info` peak, reset after the first iteration; PT:
 `max_memory_allocated`, which includes its first iteration) and during start-up,
 start-up (process start to the end of the first iteration: imports, build, trace,
-compile, autotuning) and the GPU's utilisation sampled by `nvidia-smi` during the timed
-loop. Jobs run in the given order until `--budget_s` is spent; the table is printed
+compile, autotuning), the GPU's utilisation sampled by `nvidia-smi` during the timed
+loop, and the process's CPU time per iteration in it (`host_cpu_ms_per_iter`, all
+threads: near the ms/iter or above, the host may be what the GPU waits for). Jobs run in the given order until `--budget_s` is spent; the table is printed
 at the end and written to `--output`.
 """
 
@@ -185,13 +186,13 @@ def run_tf_job(spec):
         if on_gpu:
             tf.config.experimental.reset_memory_stats(memory_device)
         times = []
-        timed_from = time.time()
+        timed_from, cpu_from = time.time(), time.process_time()
         for _ in range(FLAGS.repeats):
             start = time.perf_counter()
             metrics, finite = loop(FLAGS.steps)
             float(metrics["G_loss"])  # waits for the loop
             times.append((time.perf_counter() - start) / FLAGS.steps)
-        timed_to = time.time()
+        timed_to, cpu_to = time.time(), time.process_time()
         peak = _gpu_memory_gib(tf, memory_device) if on_gpu else None
         trace = None
         if FLAGS.child_profile_dir:
@@ -208,6 +209,7 @@ def run_tf_job(spec):
         "ms_per_iter": ms, "ms_per_iter_min": 1000 * min(times),
         "images_per_s": 4 * spec["batch"] * 1000 / ms,
         "startup_s": first - _PROCESS_START, "compile_s": first - built,
+        "host_cpu_ms_per_iter": 1000 * (cpu_to - cpu_from) / (FLAGS.repeats * FLAGS.steps),
         "peak_gib": peak, "startup_peak_gib": startup_peak,
         "finite": bool(finite), "timed_window": [timed_from, timed_to],
         "device": device, "tensorflow": tf.__version__,
@@ -462,7 +464,7 @@ def print_table(results):
     print(f"\nU-GAT-IT training iteration, ch {FLAGS.ch}, {FLAGS.size} px; ratio = official "
           f"ms / ours (same call)\n")
     print(f"{'job':38s} {'ms/iter':>8s} {'ratio':>6s} {'img/s':>7s} {'peak GiB':>8s} "
-          f"{'start GiB':>9s} {'start s':>7s} {'GPU %':>6s}")
+          f"{'start GiB':>9s} {'start s':>7s} {'GPU %':>6s} {'host ms':>7s}")
     for r in results:
         if r["side"] == "check":
             continue
@@ -477,9 +479,11 @@ def print_table(results):
         print(f"{r['job']:38s} {fmt(r['ms_per_iter'], '.1f')} {fmt(ratio, '.2f', 6)} "
               f"{fmt(r['images_per_s'], '.1f', 7)} {fmt(r['peak_gib'], '.2f')} "
               f"{fmt(r.get('startup_peak_gib'), '.2f', 9)} {start} "
-              f"{fmt(r.get('gpu_utilisation'), '.0f', 6)}")
+              f"{fmt(r.get('gpu_utilisation'), '.0f', 6)} "
+              f"{fmt(r.get('host_cpu_ms_per_iter'), '.1f', 7)}")
     if any(r.get("parallel") for r in results):
         print("* start-up of a compile shared with the other --parallel_jobs")
+    print("host ms: the process's CPU time per iteration in the timed loop (all threads)")
     for r in results:
         if r["side"] == "check":
             print("\nLoss check:", json.dumps({k: r.get(k) for k in (
