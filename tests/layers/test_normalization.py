@@ -422,3 +422,11 @@ def test_fused_lin_takes_fewer_reductions():
     fused, composed = adalin_reductions(True), adalin_reductions(False)
     assert fused[1] == 4 and composed[1] == 11, (fused, composed)
     assert fused[0] < composed[0], (fused, composed)
+
+
+def test_layer_instance_norm_rejects_other_affine_axes():
+    x = features((1, 3, 3, 2))
+    ones = np.ones((1, 1, 1, 2), np.float32)
+    with pytest.raises(ValueError,
+                       match=r"affine_axes must be \(1, 2\) or \(0, 1, 2\), got \(2,\)"):
+        normalization.layer_instance_norm(x, ones, ones, ones, EPS, "float32", (2,))

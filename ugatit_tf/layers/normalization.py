@@ -4,6 +4,8 @@ one factory, `decoder_normalization`.
 
 Statistics are taken in the wider of float32 and the layer's compute dtype
 (`precision.statistics_dtype`), and the layers cast back to the compute dtype at the end.
+LIN and AdaLIN take both their statistics in one pass, with one gradient
+(`layer_instance_norm`).
 """
 
 import contextlib
@@ -151,9 +153,10 @@ def layer_instance_norm(x, rho, gamma, beta, epsilon, compute_dtype, affine_axes
     fuses few of them, since each waits for the one before.
 
     Arithmetic as in `normalize`: in `precision.internal_dtype(compute_dtype)`, rounded
-    once to the statistics dtype; the backward recomputes x_I from x rather than keeping
-    a full-size wide tensor. `fused_layer_instance_norm(False)` traces the composition
-    instead (to time one against the other).
+    once to the statistics dtype, dividing by `sqrt` (not multiplying by `rsqrt`); the
+    backward recomputes x_I from x rather than keeping a full-size wide tensor.
+    `fused_layer_instance_norm(False)` traces the composition instead (to time one
+    against the other).
 
     Args:
         x: `[N, H, W, C]`.
