@@ -19,6 +19,7 @@ and its peak memory is its own:
   `--float32_statistics` / `--nofloat32_statistics` (float32 or float64 normalisation
   arithmetic; without either, the Trainer's default for the device: float32 on a GPU);
   `-snmatmul` traces the step with `spectral_norm.matmul_conv_devices("CPU", "GPU")`,
+  `-unbatchedD` with the D update's real and fake discriminator calls apart,
   `-linunfused` with `normalization.fused_layer_instance_norm(False)` (LIN and AdaLIN
   as the composition of two `normalize` and `affine_mix`, before their one-pass form).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
@@ -74,11 +75,14 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
             "heroless": "--xla_gpu_experimental_enable_triton_heroless_priority_fusion=true"}
 # Job variants that trace the step differently: the Trainer's `float32_statistics`
 # (train.py --float32_statistics / --nofloat32_statistics; neither: its default), and
-# the spectral-norm convs' windows-matmul path on GPUs too (`snmatmul`), LIN and AdaLIN
-# composed as before their one-pass `layer_instance_norm` (`linunfused`).
+# the spectral-norm convs' windows-matmul path on GPUs too (`snmatmul`), each
+# discriminator's real and fake calls of the D update as two calls (`unbatchedD`,
+# `UGATITTask.batch_discriminator_calls` off), LIN and AdaLIN composed as before their
+# one-pass `layer_instance_norm` (`linunfused`).
 TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "f64internals": {"float32_statistics": False},
                   "snmatmul": {"matmul_conv_devices": ("CPU", "GPU")},
+                  "unbatchedD": {"batch_discriminator_calls": False},
                   "linunfused": {"fused_layer_instance_norm": False}}
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
@@ -175,6 +179,8 @@ def run_tf_job(spec):
             None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,
             batch=spec["batch"], model=(light, ch, size),
             float32_statistics=options.get("float32_statistics"))
+        if "batch_discriminator_calls" in options:
+            trainer.task.batch_discriminator_calls = options["batch_discriminator_calls"]
         loop = lambda n: trainer._loop(iterator, tf.constant(n))  # noqa: E731
         built = time.perf_counter()
         with traced_with:  # the loop is traced here; later calls reuse it

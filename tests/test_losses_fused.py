@@ -31,7 +31,7 @@ def reference_losses(nets, real_a, real_b):
     return d_total, d_terms, d_grads, g_total, g_terms, g_grads
 
 
-def fused_losses(nets, real_a, real_b, batched=False):
+def fused_losses(nets, real_a, real_b, batched=False, batched_discriminators=False):
     """Generator calls once under the G tape; the D objective on their fakes in between."""
     d_vars = [v for n in nets.discriminators for v in n.trainable_variables]
     g_vars = [v for n in nets.generators for v in n.trainable_variables]
@@ -40,7 +40,8 @@ def fused_losses(nets, real_a, real_b, batched=False):
         with gen_tape.stop_recording():
             with tf.GradientTape() as tape:
                 d_total, d_terms = losses.discriminator_objective_on_fakes(
-                    nets, real_a, real_b, translations["b2a"][0], translations["a2b"][0])
+                    nets, real_a, real_b, translations["b2a"][0], translations["a2b"][0],
+                    batched=batched_discriminators)
             d_grads = _gradients(tape, d_total, d_vars)
         g_total, g_terms = losses.generator_objective_on_translations(
             nets, real_a, real_b, translations)
@@ -88,19 +89,25 @@ def reference_step(trainer, real_a, real_b):
     return d_total, g_total
 
 
-@pytest.mark.parametrize("batched,light", [(False, True), (True, True), (False, False)],
-                         ids=["unbatched", "batched", "full"])
-def test_trainer_step_equals_reference_step(tmp_path, monkeypatch, batched, light):
-    """Light unbatched: bitwise equal. Batched (what light models use) and full (whose
-    MLP kernel gradient is one stacked product): float rounding."""
+@pytest.mark.parametrize("batched,batched_discriminators,light",
+                         [(False, False, True), (True, False, True), (False, True, True),
+                          (False, False, False)],
+                         ids=["unbatched", "batched", "batched_discriminators", "full"])
+def test_trainer_step_equals_reference_step(tmp_path, monkeypatch, batched,
+                                            batched_discriminators, light):
+    """Light unbatched: bitwise equal. Batched translations (what light models use),
+    batched discriminator calls and full (whose MLP kernel gradient is one stacked
+    product): float rounding."""
     monkeypatch.setattr(UGATITTask, "batch_translations", property(lambda self: batched))
+    monkeypatch.setattr(UGATITTask, "batch_discriminator_calls",
+                        property(lambda self: batched_discriminators))
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
     config = tiny_config()
     config.model.light = light
     fused = Trainer(config, str(tmp_path / "f"), strategy)
     reference = Trainer(config, str(tmp_path / "r"), strategy)
     assert fused.task.stack_mlp_gradients == (not light)
-    exact = light and not batched
+    exact = light and not batched and not batched_discriminators
     check = (np.testing.assert_array_equal if exact else
              lambda a, b, msg="": np.testing.assert_allclose(a, b, rtol=1e-5, err_msg=msg))
     rng = np.random.default_rng(0)
@@ -138,3 +145,34 @@ def test_batched_translations_match_golden(path):
         np.testing.assert_allclose(float(batched[4][name]), value, rtol=1e-4, err_msg=name)
     for a, b in zip(batched[2] + batched[5], reference[2] + reference[5], strict=True):
         assert np.max(np.abs(a - b)) <= 1e-3 * np.max(np.abs(b))
+
+
+def discriminator_update(nets, real_a, real_b, fakes, batched):
+    """The D objective's terms and gradients on given fakes, and the u states after."""
+    d_vars = [v for n in nets.discriminators for v in n.trainable_variables]
+    with tf.GradientTape() as tape:
+        total, terms = losses.discriminator_objective_on_fakes(
+            nets, real_a, real_b, *fakes, batched=batched)
+    states = [v.numpy() for n in nets.discriminators for v in n.non_trainable_variables]
+    return [float(total), *(float(t) for t in terms.values())], _gradients(
+        tape, total, d_vars), states
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_batched_discriminator_calls_are_the_same_function(path):
+    """Float64: each discriminator's real and fake calls as one call with two
+    power-iteration rounds give PT's two calls' terms, gradients and u, v states to
+    1e-12 of each array's scale (only summation orders differ; float64 rounding of
+    these sums is ~1e-15 relative)."""
+    golden = Golden(path)
+    inputs = golden.inputs("float64")
+    results = []
+    for batched in (False, True):
+        nets = golden.build_networks(dtype="float64")
+        fakes = (nets.gen_b2a(inputs["B"])[0], nets.gen_a2b(inputs["A"])[0])
+        results.append(discriminator_update(nets, inputs["A"], inputs["B"], fakes, batched))
+    (terms, grads, states), (terms_b, grads_b, states_b) = results
+    np.testing.assert_allclose(terms_b, terms, rtol=1e-12)
+    assert len(grads) == len(grads_b) and len(states) == len(states_b) > 0
+    for a, b in zip(grads_b + states_b, grads + states, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * np.max(np.abs(b)))

@@ -180,6 +180,68 @@ def test_gradient_flows_through_sigma(make, inputs, runs_as, monkeypatch):
                                atol=1e-5 * np.max(np.abs(want_inputs)))
 
 
+@pytest.mark.parametrize("make, inputs", [
+    (lambda **kw: SpectralNormConv2D(4, 3, strides=2, use_bias=False, **kw), IMAGES),
+    (lambda **kw: SpectralNormConv2D(128, 4, **kw), SMALL_IMAGES),  # windows matmul
+    (lambda **kw: SpectralNormConv2D(2, 2, **kw), IMAGES),  # kernel-dividing alone
+    (lambda **kw: SpectralNormConv2D(1, 3, use_bias=False, **kw), IMAGES),  # a head
+    (lambda **kw: SpectralNormDense(4, use_bias=True, **kw), VECTORS[:2]),
+    (lambda **kw: SpectralNormDense(1, **kw), VECTORS[:2]),  # CAM's classifiers
+], ids=["conv", "conv_matmul", "conv_large_output", "conv_head", "dense", "dense_cam"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_batch_groups_call_is_one_call_per_part(make, inputs, dtype, monkeypatch):
+    """A training call with batch_groups=2 on [x1; x2] is the calls on x1, then x2: the
+    outputs, the gradients of the kernel, bias and inputs, and the stored u and v.
+    Float64: to 1e-12 of each array's scale (only the summation order of the shared
+    conv and of the two parts' kernel gradients differs); float32: 1e-5 (rounding)."""
+    monkeypatch.setattr(spectral_norm, "_MATMUL_MIN_KERNEL", 0)
+    inputs = inputs.astype(dtype)
+    one, grouped = make(dtype=dtype), make(dtype=dtype)
+    one(inputs[:1])
+    grouped(inputs[:1])
+    for a, b in zip(one.weights, grouped.weights, strict=True):
+        b.assign(a)
+    n = inputs.shape[0] // 2
+    parts = [tf.constant(inputs[:n]), tf.constant(inputs[n:])]
+    weights = RNG.standard_normal(one(inputs).shape).astype(dtype)
+
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(parts)
+        outputs = [one(x, training=True) for x in parts]
+        loss = sum(ops.sum(out * w) for out, w in zip(outputs, (weights[:n], weights[n:])))
+    want = [tf.concat(outputs, 0), *tape.gradient(loss, one.trainable_weights),
+            tf.concat(tape.gradient(loss, parts), 0)]
+    joined = tf.constant(inputs)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(joined)
+        out = grouped(joined, training=True, batch_groups=2)
+        loss = ops.sum(out * weights)
+    got = [out, *tape.gradient(loss, grouped.trainable_weights), tape.gradient(loss, joined)]
+
+    tolerance = 1e-12 if dtype == "float64" else 1e-5
+    for a, b in zip(got, want, strict=True):
+        a, b = np.asarray(a), np.asarray(b)
+        np.testing.assert_allclose(a, b, rtol=0, atol=tolerance * np.max(np.abs(b)))
+    for a, b in zip(state(grouped), state(one), strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=tolerance)
+    # The parts did get different sigmas: one sigma for both would differ. (With one
+    # output unit W is a single vector and every round gives sigma = |W|.)
+    if one.kernel.shape[-1] > 1:
+        outputs_same_sigma = np.asarray(grouped(joined, training=False))
+        assert np.max(np.abs(outputs_same_sigma - np.asarray(out))) > 1e3 * tolerance
+
+
+@pytest.mark.parametrize("batch_groups, batch, message", [
+    (0, 2, "batch_groups must be a positive int, got 0"),
+    (True, 2, "batch_groups must be a positive int, got True"),
+    (2, 3, "a batch of 3 does not split into batch_groups=2 equal parts"),
+])
+def test_bad_batch_groups(batch_groups, batch, message):
+    layer = SpectralNormConv2D(4, 3)
+    with pytest.raises(ValueError, match=message):
+        layer(IMAGES[:1].repeat(batch, 0), training=True, batch_groups=batch_groups)
+
+
 def test_unit_normal_initializer():
     x = np.asarray(UnitNormal(seed=3)((50,)))
     np.testing.assert_allclose(np.linalg.norm(x), 1.0, rtol=1e-6)

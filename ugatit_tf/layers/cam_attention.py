@@ -30,6 +30,8 @@ class CAMAttention(keras.layers.Layer):
     Call arguments:
         inputs: `[N, H, W, C]`.
         training: passed to the spectrally normalised classifiers.
+        batch_groups: passed to the spectrally normalised classifiers (which give each
+            of that many equal parts of the batch its own sigma); 1 without them.
 
     Returns:
         `(features [N, H, W, C], cam_logit [N, 2], heatmap [N, H, W, 1])`.
@@ -64,10 +66,16 @@ class CAMAttention(keras.layers.Layer):
         self.conv1x1_bias = self.add_weight(
             name="conv1x1_bias", shape=(channels,), initializer=init, autocast=False)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, batch_groups=1):
         x = ops.cast(inputs, self.compute_dtype)
-        gap_logit = self.gap_fc(ops.mean(x, axis=(1, 2)), training=training)
-        gmp_logit = self.gmp_fc(ops.max(x, axis=(1, 2)), training=training)
+        kwargs = {"training": training}
+        if self.spectral_norm:
+            kwargs["batch_groups"] = batch_groups
+        elif batch_groups != 1:
+            raise ValueError("batch_groups needs spectral_norm=True: plain classifiers "
+                             "are the same for every part of the batch.")
+        gap_logit = self.gap_fc(ops.mean(x, axis=(1, 2)), **kwargs)
+        gmp_logit = self.gmp_fc(ops.max(x, axis=(1, 2)), **kwargs)
         cam_logit = ops.concatenate([gap_logit, gmp_logit], axis=-1)
 
         # w_gap * K_1 + w_gmp * K_2 as a sum over a [2, C, C] view of the kernel: its

@@ -6,6 +6,11 @@ trainable weight and use W / sigma(W) in the forward pass, so that the gradient 
 through sigma (`torch.nn.utils.spectral_norm`). sigma = u^T W v, with u and v from a
 power iteration that runs in training calls only and is held constant for the gradient.
 
+A training call with `batch_groups=R` stands for R successive PT calls on the R equal
+parts of its batch (a discriminator's real and fake batches in one call): it runs R
+power-iteration rounds, and part r is normalised by the r-th round's sigma, as PT's r-th
+call would be. conv(x, W / sigma) == conv(x, W) / sigma, so the parts share one conv.
+
 W is viewed as the matrix `[fan_in, out]` (the Keras kernel reshaped, rows in
 kh, kw, in order); PT's `[out, in * kh * kw]` is its transpose with the columns
 permuted, so sigma is the same and PT's `weight_v` maps onto `sn_v` by that permutation
@@ -133,35 +138,53 @@ class SpectralNormBase(keras.layers.Layer):
     def normalized_kernel(self, training=False):
         """W / sigma in float32 (float64 where `math_dtype` is), running (and storing) a
         power iteration if training."""
-        kernel, sigma = self._kernel_and_sigma(training)
+        kernel, (sigma,) = self._kernel_and_sigmas(training)
         return kernel / sigma
 
-    def _kernel_and_sigma(self, training):
-        """The raw kernel W and sigma(W), running (and storing) a power iteration if
-        training; in float64 where `math_dtype` is, else in the kernel's dtype."""
-        u, v, _ = self._power_iteration(training)
+    def _kernel_and_sigmas(self, training, rounds=1):
+        """The raw kernel W and `[sigma(W)]` per power-iteration round (`rounds` if
+        training, else one without a round); in float64 where `math_dtype` is, else in
+        the kernel's dtype."""
         kernel = ops.convert_to_tensor(self.kernel)
+        states = self._power_iterations(training, rounds)
         if self.math_dtype == "float64":
-            kernel, u, v = (ops.cast(t, "float64") for t in (kernel, u, v))
-        return kernel, _sigma(kernel, u, v)
+            kernel = ops.cast(kernel, "float64")
+            states = [(ops.cast(u, "float64"), ops.cast(v, "float64"), None)
+                      for u, v, _ in states]
+        return kernel, [_sigma(kernel, u, v) for u, v, _ in states]
 
-    def _power_iteration(self, training):
-        """`(u, v, v^T W^T)`, constants for the gradient, after one power-iteration
-        round that is stored if training. The last is the product the round normalised
-        into u, from which sigma = u . (v^T W^T) takes one kernel read less (PT computes
-        the same product again); None in inference calls."""
+    def _power_iterations(self, training, rounds=1):
+        """`[(u, v, v^T W^T)]`, constants for the gradient, one per round of
+        `power_iterations` steps (`rounds` of them, each continuing from the last, the
+        last stored) if training; else `[(u, v, None)]`, the stored state. `v^T W^T` is
+        the product the round normalised into u, from which sigma = u . (v^T W^T) takes
+        one kernel read less (PT computes the same product again)."""
         u, v = ops.convert_to_tensor(self.sn_u), ops.convert_to_tensor(self.sn_v)
         if not training:
-            return u, v, None
+            return [(u, v, None)]
         kernel = ops.stop_gradient(ops.convert_to_tensor(self.kernel))
         matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))
-        for _ in range(self.power_iterations):
-            v = _l2_normalize(ops.matmul(matrix, u))
-            v_w = ops.matmul(v, matrix)
-            u = _l2_normalize(v_w)
+        states = []
+        for _ in range(rounds):
+            for _ in range(self.power_iterations):
+                v = _l2_normalize(ops.matmul(matrix, u))
+                v_w = ops.matmul(v, matrix)
+                u = _l2_normalize(v_w)
+            states.append(tuple(ops.stop_gradient(t) for t in (u, v, v_w)))
         self.sn_u.assign(u)
         self.sn_v.assign(v)
-        return ops.stop_gradient(u), ops.stop_gradient(v), ops.stop_gradient(v_w)
+        return states
+
+    def _rounds(self, training, batch_groups, batch):
+        """The power-iteration rounds of a call: `batch_groups` in training calls (one
+        per part of the batch), else 1; checks that the parts are equal."""
+        if not isinstance(batch_groups, int) or isinstance(batch_groups, bool) \
+                or batch_groups < 1:
+            raise ValueError(f"batch_groups must be a positive int, got {batch_groups!r}.")
+        if batch is not None and batch % batch_groups:
+            raise ValueError(f"{self.name}: a batch of {batch} does not split into "
+                             f"batch_groups={batch_groups} equal parts.")
+        return batch_groups if training else 1
 
     def _add_bias(self, x):
         if self.bias is None:
@@ -190,6 +213,8 @@ class SpectralNormConv2D(SpectralNormBase):
     Call arguments:
         inputs: `[N, H, W, C]`.
         training: runs and stores a power iteration when true.
+        batch_groups: in training calls, the batch is this many equal parts, each
+            normalised as its own PT call would be (one power-iteration round each).
 
     Returns:
         `[N, H', W', filters]` in the compute dtype.
@@ -213,26 +238,30 @@ class SpectralNormConv2D(SpectralNormBase):
         k = self.kernel_size
         self._build_weights((k, k, input_shape[-1], self.filters))
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, batch_groups=1):
         dtype = self.math_dtype
         inputs = ops.cast(inputs, dtype)
         out_shape = self.compute_output_shape(inputs.shape)
-        if None in out_shape or math.prod(out_shape) >= math.prod(self.kernel.shape):
-            kernel, sigma = self._kernel_and_sigma(training)
+        rounds = self._rounds(training, batch_groups, inputs.shape[0])
+        if rounds == 1 and (None in out_shape
+                            or math.prod(out_shape) >= math.prod(self.kernel.shape)):
+            kernel, (sigma,) = self._kernel_and_sigmas(training)
             kernel = ops.cast(kernel / sigma, dtype)
             out = self._add_bias(ops.conv(inputs, kernel, strides=self.strides,
                                           padding="valid"))
             return ops.cast(out, self.compute_dtype)
-        # conv(x, W / sigma) == conv(x, W) / sigma: divide whichever is smaller. The
-        # deep layers' kernels are far larger than their outputs (4x4x1024x2048 against
-        # 2x2x2048 at 128 px), and dividing the kernel costs several kernel-sized
-        # temporaries per call in the backward pass.
+        # conv(x, W / sigma) == conv(x, W) / sigma: divide whichever is smaller (and the
+        # output where parts of the batch have their own sigma). The deep layers'
+        # kernels are far larger than their outputs (4x4x1024x2048 against 2x2x2048 at
+        # 128 px), and dividing the kernel costs several kernel-sized temporaries per
+        # call in the backward pass.
         kernel = tf.convert_to_tensor(self.kernel)  # a read, not the variable
-        u, v, v_w = self._power_iteration(training)
+        states = self._power_iterations(training, rounds)
         if dtype == "float64" and kernel.dtype != tf.float64:
             # sigma from the float64 kernel, not from the float32 product v_w.
-            kernel, u, v, v_w = tf.cast(kernel, dtype), tf.cast(u, dtype), tf.cast(v, dtype), None
-        out = self._add_bias(_conv_over_sigma(inputs, kernel, u, v, v_w, self.strides,
+            kernel = tf.cast(kernel, dtype)
+            states = [(tf.cast(u, dtype), tf.cast(v, dtype), None) for u, v, _ in states]
+        out = self._add_bias(_conv_over_sigma(inputs, kernel, states, self.strides,
                                               out_shape))
         return ops.cast(out, self.compute_dtype)
 
@@ -270,12 +299,29 @@ def _device_type(tensor):
     return "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
 
 
-def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
+def _group_divisor(sigmas, x):
+    """What divides `x` so that each of `len(sigmas)` equal parts of its first axis is
+    divided by its own sigma: the sigma itself for one part."""
+    if len(sigmas) == 1:
+        return sigmas[0]
+    per_row = tf.repeat(tf.stack(sigmas), tf.shape(x)[0] // len(sigmas))
+    return tf.reshape(per_row, [-1] + [1] * (x.shape.rank - 1))
+
+
+def _group_sums(x, groups):
+    """The sums of `groups` equal parts of x's first axis, as a list."""
+    if groups == 1:
+        return [tf.reduce_sum(x)]
+    return tf.unstack(tf.reduce_sum(tf.reshape(x, (groups, -1)), axis=1))
+
+
+def _conv_over_sigma(inputs, kernel, states, strides, out_shape):
     """`conv(inputs, W) / sigma(W)` (valid padding), `sigma = u^T W v` with u, v held
-    constant (`v_w`: `v^T W^T` if the power iteration made it, else None): autodiff's
-    values, with the gradient written here so that the kernel's two terms (the conv's
-    and sigma's outer product `v (d_sigma u)^T`) are summed per call. Left to the tape,
-    all calls' terms went into one sum that grappler made an accumulator with two more
+    constant, one sigma per round in `states` (`[(u, v, v^T W^T or None)]`, from
+    `_power_iterations`) for as many equal parts of the batch: autodiff's values, with
+    the gradient written here so that the kernel's terms (the conv's and each sigma's
+    outer product `v (d_sigma u)^T`) are summed per call. Left to the tape, all calls'
+    terms went into one sum that grappler made an accumulator with two more
     kernel-sized buffers (128 MiB each for the 4x4x1024x2048 kernels at ch 64); summing
     per call took the step's peak allocation at light ch 64, 128 px from 3.83 to 3.44 GiB
     (bench/memory_profile.py).
@@ -285,8 +331,8 @@ def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
     input windows (`_patches`) with the kernel matrix: for such shapes oneDNN's conv and its
     gradients spend their time reordering the kernel (the global discriminator's
     4x4x1024x2048 conv on 3x3 positions at ch 64, 128 px: 189 ms forward and backward,
-    72 ms as a matmul). The kernel's two gradient terms are then one matmul, of the
-    windows and the output gradient with one more row each (v and d_sigma u).
+    72 ms as a matmul). The kernel's gradient terms are then one matmul, of the
+    windows and the output gradient with one more row per round each (v and d_sigma u).
     """
     dtype = inputs.dtype
     batch, out_h, out_w, units = out_shape
@@ -294,23 +340,28 @@ def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
                  and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units
                  and _device_type(inputs) in _MATMUL_DEVICES[0])
     strides = [1, strides, strides, 1]
+    us = [u for u, _, _ in states]
+    vs = [v for _, v, _ in states]
 
     @tf.custom_gradient
     def forward(x, w):
-        sigma = _sigma(w, u, v) if v_w is None else tf.reduce_sum(u * v_w)
-        w_cast, sigma_cast = tf.cast(w, dtype), tf.cast(sigma, dtype)
+        sigmas = [_sigma(w, u, v) if v_w is None else tf.reduce_sum(u * v_w)
+                  for u, v, v_w in states]
+        w_cast = tf.cast(w, dtype)
         matrix = tf.reshape(w_cast, (-1, units))
         out = tf.matmul(x, matrix) if as_matmul else tf.nn.conv2d(x, w_cast, strides, "VALID")
+        divisor = _group_divisor([tf.cast(s, dtype) for s in sigmas], out)
 
         def grad(dy):
-            d_out = dy / sigma_cast
-            d_sigma = tf.cast(tf.reduce_sum(dy * ((-out / sigma_cast) / sigma_cast)),
-                              sigma.dtype)
-            sigma_row = (d_sigma * u)[None, :]  # sigma's kernel gradient is v sigma_row
+            d_out = dy / divisor
+            d_sigmas = _group_sums(dy * ((-out / divisor) / divisor), len(states))
+            # sigma_r's kernel gradient is v_r sigma_rows[r]
+            sigma_rows = [(tf.cast(d, w.dtype) * u)[None, :] for d, u in zip(d_sigmas, us)]
             if as_matmul:
                 dx = tf.matmul(d_out, matrix, transpose_b=True)
-                dw = tf.matmul(tf.concat([tf.cast(x, w.dtype), v[None, :]], axis=0),
-                               tf.concat([tf.cast(d_out, w.dtype), sigma_row], axis=0),
+                dw = tf.matmul(tf.concat([tf.cast(x, w.dtype)] + [v[None, :] for v in vs],
+                                         axis=0),
+                               tf.concat([tf.cast(d_out, w.dtype)] + sigma_rows, axis=0),
                                transpose_a=True)
             else:
                 dx = tf.raw_ops.Conv2DBackpropInput(
@@ -320,10 +371,10 @@ def _conv_over_sigma(inputs, kernel, u, v, v_w, strides, out_shape):
                     input=x, filter_sizes=tf.shape(w), out_backprop=d_out,
                     strides=strides, padding="VALID")
                 dw = tf.cast(tf.reshape(dw_conv, (-1, units)), w.dtype) + tf.matmul(
-                    v[:, None], sigma_row)
+                    tf.stack(vs, axis=1), tf.concat(sigma_rows, axis=0))
             return dx, tf.reshape(dw, w.shape)
 
-        return out / sigma_cast, grad
+        return out / divisor, grad
 
     if not as_matmul:
         return forward(inputs, kernel)
@@ -343,6 +394,8 @@ class SpectralNormDense(SpectralNormBase):
     Call arguments:
         inputs: `[N, in]`.
         training: runs and stores a power iteration when true.
+        batch_groups: in training calls, the batch is this many equal parts, each
+            normalised as its own PT call would be (one power-iteration round each).
 
     Returns:
         `[N, units]` in the compute dtype.
@@ -357,11 +410,17 @@ class SpectralNormDense(SpectralNormBase):
     def build(self, input_shape):
         self._build_weights((input_shape[-1], self.units))
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, batch_groups=1):
         dtype = self.math_dtype
-        kernel = ops.cast(self.normalized_kernel(training), dtype)
-        out = self._add_bias(ops.matmul(ops.cast(inputs, dtype), kernel))
-        return ops.cast(out, self.compute_dtype)
+        inputs = ops.cast(inputs, dtype)
+        rounds = self._rounds(training, batch_groups, inputs.shape[0])
+        kernel, sigmas = self._kernel_and_sigmas(training, rounds)
+        if rounds == 1:
+            out = ops.matmul(inputs, ops.cast(kernel / sigmas[0], dtype))
+        else:
+            out = ops.matmul(inputs, ops.cast(kernel, dtype))
+            out = out / _group_divisor([ops.cast(s, dtype) for s in sigmas], out)
+        return ops.cast(self._add_bias(out), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)

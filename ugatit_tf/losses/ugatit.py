@@ -77,15 +77,28 @@ def discriminator_objective(nets, real_a, real_b, weights=LossWeights(), trainin
 
 
 def discriminator_objective_on_fakes(nets, real_a, real_b, fake_a, fake_b,
-                                     weights=LossWeights(), training=True):
+                                     weights=LossWeights(), training=True, batched=False):
     """`discriminator_objective` with the fakes given (`gen_b2a(real_b)` and
-    `gen_a2b(real_a)`); they are held constant."""
+    `gen_a2b(real_a)`); they are held constant.
+
+    `batched` makes each discriminator's calls on the real and the fake images one call
+    on both (`batch_groups=2`: each half keeps its own power-iteration round and sigma,
+    so it is the same function as PT's two calls); four calls instead of eight, and the
+    convolutions' summation order changes by float rounding (tests/test_losses_fused.py).
+    """
     fake = {"A": ops.stop_gradient(fake_a), "B": ops.stop_gradient(fake_b)}
     real = {"A": real_a, "B": real_b}
     terms = {}
     for suffix, disc, domain in _discriminators(nets):
-        real_logit, real_cam, _ = disc(real[domain], training=training)
-        fake_logit, fake_cam, _ = disc(fake[domain], training=training)
+        if batched:
+            n = ops.shape(real[domain])[0]
+            images = ops.concatenate([real[domain], ops.cast(fake[domain],
+                                                             real[domain].dtype)], axis=0)
+            logits, cams, _ = disc(images, training=training, batch_groups=2)
+            (real_logit, fake_logit), (real_cam, fake_cam) = _split(logits, n), _split(cams, n)
+        else:
+            real_logit, real_cam, _ = disc(real[domain], training=training)
+            fake_logit, fake_cam, _ = disc(fake[domain], training=training)
         terms[f"D_ad_loss_{suffix}"] = mse(real_logit, 1.0) + mse(fake_logit, 0.0)
         if disc.use_cam:
             terms[f"D_ad_cam_loss_{suffix}"] = mse(real_cam, 1.0) + mse(fake_cam, 0.0)

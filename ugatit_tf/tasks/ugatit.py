@@ -107,7 +107,8 @@ class UGATITTask(TranslationTask):
                 with tf.GradientTape() as disc_tape:
                     d_total, d_terms = losses.discriminator_objective_on_fakes(
                         nets, real_a, real_b, translations["b2a"][0],
-                        translations["a2b"][0], weights)
+                        translations["a2b"][0], weights,
+                        batched=self.batch_discriminator_calls)
                     d_loss = disc_optimizer.scale_loss(d_total * loss_scale)
                 disc_optimizer.apply(disc_tape.gradient(d_loss, disc_variables),
                                      disc_variables)
@@ -127,6 +128,12 @@ class UGATITTask(TranslationTask):
         """Batch each generator's translation and identity calls: light models only
         (see `losses.generator_translations` and tests/test_losses_fused.py)."""
         return bool(self.nets.gen_a2b.light)
+
+    # Each discriminator's real and fake calls of the D update as one call
+    # (`losses.discriminator_objective_on_fakes`, `batched`): the same function, held
+    # to the official numbers by the golden step (tests/test_golden.py); set before the
+    # step is traced (bench/gpu_bench.py's `unbatchedD` times it off).
+    batch_discriminator_calls = True
 
     @property
     def stack_mlp_gradients(self):

@@ -54,6 +54,9 @@ class UGATITDiscriminator(keras.Model):
     Call arguments:
         inputs: `[N, H, W, 3]` images in [-1, 1].
         training: run and store a spectral-norm power iteration.
+        batch_groups: in training calls, the batch is this many equal parts (real and
+            fake images), each treated as its own PT call: one power-iteration round
+            and sigma per part (`SpectralNormConv2D`). Same outputs as that many calls.
 
     Returns:
         `(logit_map [N, h, w, 1], cam_logit [N, 2], heatmap [N, h + 1, w + 1, 1])`,
@@ -95,15 +98,16 @@ class UGATITDiscriminator(keras.Model):
         side = min_image_size(self.num_layers)  # the weights do not depend on the size
         build_by_running(self, (1, side, side, input_shape[-1]))
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, batch_groups=1):
         self._check_input_shape(inputs.shape)
         x = inputs
+        sn = {"training": training, "batch_groups": batch_groups}
         for layer in self.features:
-            x = layer(x, training=training) if isinstance(layer, SpectralNormConv2D) else layer(x)
+            x = layer(x, **sn) if isinstance(layer, SpectralNormConv2D) else layer(x)
         cam_logit = heatmap = None
         if self.cam is not None:
-            x, cam_logit, heatmap = self.cam(x, training=training)
-        logits = self.head(self.head_pad(x), training=training)
+            x, cam_logit, heatmap = self.cam(x, **sn)
+        logits = self.head(self.head_pad(x), **sn)
         out = statistics_dtype(self.compute_dtype)
         return tuple(None if t is None else ops.cast(t, out)
                      for t in (logits, cam_logit, heatmap))
