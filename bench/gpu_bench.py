@@ -19,7 +19,9 @@ and its peak memory is its own:
   `--float32_statistics` / `--nofloat32_statistics` (float32 or float64 normalisation
   arithmetic; without either, the Trainer's default for the device: float32 on a GPU);
   `-snmatmul` traces the step with `spectral_norm.matmul_conv_devices("CPU", "GPU")`,
-  `-unbatchedD` with the D update's real and fake discriminator calls apart.
+  `-unbatchedD` with the D update's real and fake discriminator calls apart,
+  `-linunfused` with `normalization.fused_layer_instance_norm(False)` (LIN and AdaLIN
+  as the composition of two `normalize` and `affine_mix`, before their one-pass form).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
   the CPU step's (train.py's CPU default), from the same weights and batch.
 
@@ -74,13 +76,15 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
             "heroless": "--xla_gpu_experimental_enable_triton_heroless_priority_fusion=true"}
 # Job variants that trace the step differently: the Trainer's `float32_statistics`
 # (train.py --float32_statistics / --nofloat32_statistics; neither: its default), and
-# the spectral-norm convs' windows-matmul path on GPUs too (`snmatmul`), and each
+# the spectral-norm convs' windows-matmul path on GPUs too (`snmatmul`), each
 # discriminator's real and fake calls of the D update as two calls (`unbatchedD`,
-# `UGATITTask.batch_discriminator_calls` off).
+# `UGATITTask.batch_discriminator_calls` off), LIN and AdaLIN composed as before their
+# one-pass `layer_instance_norm` (`linunfused`).
 TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "f64internals": {"float32_statistics": False},
                   "snmatmul": {"matmul_conv_devices": ("CPU", "GPU")},
-                  "unbatchedD": {"batch_discriminator_calls": False}}
+                  "unbatchedD": {"batch_discriminator_calls": False},
+                  "linunfused": {"fused_layer_instance_norm": False}}
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
                 "tf-light-xla-bf16-b1", "check", "tf-light-xla-f32-b4", "pt-light-b4",
@@ -156,7 +160,7 @@ def run_tf_job(spec):
     from train_rows import trainer_on_constant_batch
 
     from ugatit_tf import runtime
-    from ugatit_tf.layers import spectral_norm
+    from ugatit_tf.layers import normalization, spectral_norm
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
@@ -164,8 +168,13 @@ def run_tf_job(spec):
     keras.mixed_precision.set_global_policy(DTYPES[spec["dtype"]])
     light, ch, size = spec["model"] == "light", FLAGS.ch, FLAGS.size
     options = TRACE_VARIANTS.get(spec["trace_variant"], {})
-    traced_with = (spectral_norm.matmul_conv_devices(*options["matmul_conv_devices"])
-                   if "matmul_conv_devices" in options else contextlib.nullcontext())
+    traced_with = contextlib.ExitStack()
+    if "matmul_conv_devices" in options:
+        traced_with.enter_context(
+            spectral_norm.matmul_conv_devices(*options["matmul_conv_devices"]))
+    if "fused_layer_instance_norm" in options:
+        traced_with.enter_context(
+            normalization.fused_layer_instance_norm(options["fused_layer_instance_norm"]))
     with tempfile.TemporaryDirectory() as workdir:
         trainer, iterator, _ = trainer_on_constant_batch(
             None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,

@@ -3,6 +3,8 @@
 
     python bench/reduction_census.py              # light, ch 4, 128 px (counts do not
     python bench/reduction_census.py --full       # depend on ch or size)
+    python bench/reduction_census.py --composed_lin   # LIN/AdaLIN as before issue 17's
+                                                      # one-pass `layer_instance_norm`
 
 On a GPU each reduction is at least one kernel launch: the H200 profile of the light
 step had ~1,300 reduction kernels per iteration (bench/RESULTS.md, third lease), about
@@ -40,28 +42,42 @@ def reduction_ops(graph):
     return ops
 
 
+def over_feature_maps(op):
+    """Whether a reduction reads a feature map (spatial dims 1 and 2 not both 1), not
+    per-channel statistics or parameters: the reductions that cost a pass over memory."""
+    shape = op.inputs[0].shape
+    return shape.rank is not None and shape.rank >= 3 and (shape[1] or 2) * (shape[2] or 2) > 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="the full model, not light")
     parser.add_argument("--float64_statistics", action="store_true",
                         help="the CPU default's normalisation arithmetic (else the GPU's)")
+    parser.add_argument("--composed_lin", action="store_true",
+                        help="LIN and AdaLIN as the composition of two `normalize` and "
+                             "`affine_mix` (normalization.fused_layer_instance_norm(False))")
     args = parser.parse_args()
 
     import tensorflow as tf
     from train_rows import make_config
 
+    from ugatit_tf.layers.normalization import fused_layer_instance_norm
     from ugatit_tf.trainer import Trainer
 
     config = make_config(not args.full, 4, 128)
     trainer = Trainer(config, tempfile.mkdtemp(), tf.distribute.OneDeviceStrategy("/cpu:0"),
                       float32_statistics=not args.float64_statistics)
     batch = tf.zeros((1, 128, 128, 3))
-    graph = tf.function(trainer._replica_losses).get_concrete_function(batch, batch).graph
+    with fused_layer_instance_norm(not args.composed_lin):
+        graph = tf.function(trainer._replica_losses).get_concrete_function(batch, batch).graph
     ops = reduction_ops(graph)
     counts = collections.Counter(owner(op.name) for op in ops)
-    print(f"{len(ops)} reduction ops in one {'full' if args.full else 'light'} step:")
+    maps = collections.Counter(owner(op.name) for op in ops if over_feature_maps(op))
+    print(f"{len(ops)} reduction ops in one {'full' if args.full else 'light'} step "
+          f"({sum(maps.values())} over feature maps):")
     for name, count in counts.most_common():
-        print(f"  {name:22s} {count:5d}  {count / len(ops):.0%}")
+        print(f"  {name:22s} {count:5d}  {count / len(ops):4.0%}  ({maps[name]} over maps)")
 
 
 if __name__ == "__main__":

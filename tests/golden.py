@@ -118,9 +118,18 @@ GEN_SHARE_FLOOR = 0.015
 # Arrays that miss the float32 bound, with the measured ratio (ours / official) and why.
 # Each is allowed up to its listed ratio; the list must stay under 5% of a file's arrays.
 # The rho gradients of AdaLIN/LIN: sums over the whole feature map of
-# (instance - layer) * d_out, a difference of two normalisations of the same features,
-# whose float32 rounding (after a correctly rounded float64 normalisation) is ~2x what
-# PyTorch's order of operations happens to give on these inputs.
+# (instance - layer) * d_out, whose terms cancel, so that the ~1e-5 (of scale) float32
+# error of the gradient d_out arriving from the losses and discriminators is what they
+# carry: in the light genB2A's UpBlock1_1.norm2.rho (the generator objective alone,
+# 1.75e-5), 1.69e-5 comes from d_out, 6.6e-7 from the forward features, 1.8e-8 from the
+# op itself (one-pass `layer_instance_norm`: the exact rho gradient of its float32
+# inputs, rounded once; the composition's own rounding added 4.3e-7).
+# The normalisations pass d_out's error on unchanged (d_in's error ~ d_out's at every
+# LIN/AdaLIN), so which rho lands above 2x PyTorch's is chance: the composition of two
+# `normalize` had the full genA2B's UpBlock1_3.norm2.rho there, the one-pass form this one.
+# With the light file's inputs perturbed by ~1 float32 ulp, the generators' rho gradients
+# are as far from float64 in both forms: largest 3.3e-5 one-pass, 3.2e-5 composed (seed
+# 1), 2.05e-4 both (seed 4), mean 1.23e-5 / 1.20e-5 and 2.40e-5 / 2.53e-5.
 # The full global D's CAM logits (gmp_fc's: a 128-term dot product of the last conv's
 # features, whose terms cancel): chance, not an op of ours. On the same float32 input
 # TF's and torch's convolutions have the same error (conv6: 9.8e-7 of the scale both);
@@ -130,10 +139,10 @@ GEN_SHARE_FLOOR = 0.015
 # inside the bound, but takes a float64 copy of every kernel per call (268 MB for the
 # 4x4x1024x2048 kernel of the ch-64 global D), so it is not done.
 F32_EXCEPTIONS = {
-    ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock2.3.rho"): 3.0,  # measured 2.75
-    ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock1_3.norm2.rho"): 2.5,  # 2.13
+    ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock2.3.rho"): 3.0,  # measured 2.61
     ("ugatit_full_ch4_img128", "forward/disGB/cam_logit"): 10.0,  # 8.6
-    ("ugatit_light_ch4_img128", "ggrad/genA2B/UpBlock1_1.norm1.rho"): 2.5,  # 2.19
+    ("ugatit_light_ch4_img128", "ggrad/genA2B/UpBlock1_1.norm1.rho"): 2.5,  # 2.48
+    ("ugatit_light_ch4_img128", "ggrad/genB2A/UpBlock1_1.norm2.rho"): 2.5,  # 2.27
 }
 
 

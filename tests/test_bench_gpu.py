@@ -23,6 +23,7 @@ def test_job_names_parse():
     assert gpu_bench.TRACE_VARIANTS[spec["trace_variant"]] == {"float32_statistics": False}
     assert gpu_bench.parse_job("tf-light-snmatmul")["trace_variant"] == "snmatmul"
     assert gpu_bench.parse_job("tf-light-unbatchedD")["trace_variant"] == "unbatchedD"
+    assert gpu_bench.parse_job("tf-light-linunfused")["trace_variant"] == "linunfused"
     for bad in ("tf-light-xla-f64", "jax-light", "tf-medium"):
         with pytest.raises(ValueError):
             gpu_bench.parse_job(bad)

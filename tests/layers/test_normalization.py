@@ -1,14 +1,23 @@
-"""InstanceNorm, AdaLIN and LIN: shared checks, the official formulas in numpy, rho clipping.
+"""InstanceNorm, AdaLIN and LIN: shared checks, the official formulas in numpy, rho clipping,
+the one-pass LIN/AdaLIN against the composition it replaces (values, gradients, reductions).
 AdaIN, GroupNorm and the decoder-normalisation factory of the ablations: shared checks,
 numpy formulas, their relation to AdaLIN, group counts, bad arguments."""
+
+import os
+import sys
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from testing import run_layer_checks
 
-from ugatit_tf.layers import LIN, AdaIN, AdaLIN, ClipValue, GroupNorm, InstanceNorm
+from ugatit_tf.layers import LIN, AdaIN, AdaLIN, ClipValue, GroupNorm, InstanceNorm, normalization
 from ugatit_tf.layers.normalization import DECODER_NORMS, decoder_normalization, group_count
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+                                "bench"))
+import reduction_census  # noqa: E402
 
 EPS = 1e-5
 
@@ -285,3 +294,139 @@ def test_flags_must_be_bools(make):
 def test_ablation_norms_reject_bad_epsilon(cls):
     with pytest.raises(ValueError, match="epsilon must be positive, got 0.0"):
         cls(epsilon=0.0)
+
+
+# ---- LIN and AdaLIN: the one-pass `layer_instance_norm` against the composition ---------
+
+
+def lin_case(cls, policy, seed=10):
+    """A built AdaLIN or LIN under `policy`, with random rho (and gamma, beta), and its
+    call arguments: channels of different means and scales, so that the instance and
+    layer statistics differ."""
+    rng = np.random.default_rng(seed)
+    n, c = 2, 5
+    dtype = "float64" if policy == "float64" else "float32"
+    x = (rng.standard_normal((n, 6, 5, c)) * rng.uniform(0.5, 3.0, c)
+         + rng.normal(0.0, 2.0, c)).astype(dtype)
+    layer = cls(dtype=policy)
+    layer.build(x.shape)
+    layer.rho.assign(rng.uniform(0.0, 1.0, c).astype(dtype))
+    inputs = [tf.cast(x, layer.compute_dtype)]
+    if cls is AdaLIN:
+        inputs += [tf.constant(rng.normal(1.0, 0.5, (n, c)), layer.compute_dtype),
+                   tf.constant(rng.normal(0.0, 0.5, (n, c)), layer.compute_dtype)]
+    else:
+        layer.gamma.assign(rng.normal(1.0, 0.5, c).astype(dtype))
+        layer.beta.assign(rng.normal(0.0, 0.5, c).astype(dtype))
+    weights = tf.constant(rng.standard_normal(x.shape))  # a loss sum(out * weights)
+    return layer, inputs, weights
+
+
+def outputs_and_gradients(layer, inputs, weights, fused):
+    """The output and the gradients w.r.t. the inputs, rho (and LIN's gamma and beta),
+    in float64."""
+    sources = list(inputs) + [layer.rho] + ([layer.gamma, layer.beta]
+                                            if isinstance(layer, LIN) else [])
+    with normalization.fused_layer_instance_norm(fused), tf.GradientTape() as tape:
+        tape.watch(inputs)
+        out = layer(*inputs)
+        loss = tf.reduce_sum(tf.cast(out, "float64") * weights)
+    return [np.asarray(tf.cast(t, "float64")) for t in [out] + tape.gradient(loss, sources)]
+
+
+def assert_close_to_scale(got, want, tolerance, what):
+    for i, (a, b) in enumerate(zip(got, want)):
+        error = np.max(np.abs(a - b)) / np.max(np.abs(b))
+        assert error <= tolerance, f"{what}, array {i}: {error:.2e} of its scale"
+
+
+def autodiff_lin(x, rho, gamma, beta):
+    """The official formula in plain TF ops, differentiated by TF itself (float64)."""
+    def normalized(axes):
+        count = np.prod([x.shape[a] for a in axes])
+        mean = tf.reduce_mean(x, axes, keepdims=True)
+        var = tf.reduce_sum(tf.square(x - mean), axes, keepdims=True) / (count - 1)
+        return (x - mean) / tf.sqrt(var + EPS)
+
+    as_map = lambda t: tf.reshape(t, (-1, 1, 1, x.shape[-1]))  # noqa: E731
+    mixed = as_map(rho) * normalized((1, 2)) + (1 - as_map(rho)) * normalized((1, 2, 3))
+    return mixed * as_map(gamma) + as_map(beta)
+
+
+@pytest.mark.parametrize("cls", [AdaLIN, LIN])
+def test_fused_lin_matches_the_composition_and_autodiff_in_float64(cls):
+    layer, inputs, weights = lin_case(cls, "float64")
+    fused = outputs_and_gradients(layer, inputs, weights, fused=True)
+    composed = outputs_and_gradients(layer, inputs, weights, fused=False)
+    x = inputs[0]
+    gamma, beta = inputs[1:] if cls is AdaLIN else (layer.gamma, layer.beta)
+    sources = [x, layer.rho, gamma, beta]
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        loss = tf.reduce_sum(autodiff_lin(x, layer.rho, gamma, beta) * weights)
+    grads = dict(zip(map(id, sources), tape.gradient(loss, sources)))
+    order = [x] + ([gamma, beta, layer.rho] if cls is AdaLIN else [layer.rho, gamma, beta])
+    autodiff = [np.asarray(autodiff_lin(x, layer.rho, gamma, beta))] + [
+        np.asarray(grads[id(t)]) for t in order]
+    # The same function by other float64 arithmetic: sums of 30-150 terms and a few
+    # dozen operations after them, errors of some 1e-15 of each array's largest value
+    # (measured ~3e-16). 1e-12 is far below what a slip in the algebra gives (n against
+    # n - 1 alone is a 1/30 change).
+    assert_close_to_scale(fused, composed, 1e-12, "fused vs composed")
+    assert_close_to_scale(fused, autodiff, 1e-12, "fused vs autodiff")
+
+
+@pytest.mark.parametrize("policy, tolerance", [
+    # Float32 models compute both in float64 and round the results to float32 (the
+    # composition rounds twice more, its two normalised maps): a few float32 ulps
+    # (2^-23 = 1.2e-7) of each array's largest value; measured ~1e-7.
+    ("float32", 1e-6),
+    # bfloat16 inputs and outputs, float32 arithmetic in both: the final rounding to
+    # bfloat16 may differ by one ulp (2^-8 to 2^-7 of a value) where the float32 results
+    # differ in their last bits; the input gradient, rounded to bfloat16 too, likewise
+    # (measured 5e-3). Two ulps allowed; the float64 test above checks the algebra.
+    ("mixed_bfloat16", 2.0**-6),
+], ids=["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize("cls", [AdaLIN, LIN])
+def test_fused_lin_matches_the_composition_at_lower_precision(cls, policy, tolerance):
+    layer, inputs, weights = lin_case(cls, policy)
+    fused = outputs_and_gradients(layer, inputs, weights, fused=True)
+    composed = outputs_and_gradients(layer, inputs, weights, fused=False)
+    assert_close_to_scale(fused, composed, tolerance, policy)
+
+
+def adalin_reductions(fused):
+    """The reduction ops of one traced AdaLIN forward and backward (all gradients):
+    `(all of them, those over the feature map)`."""
+    layer, inputs, weights = lin_case(AdaLIN, "float32")
+
+    @tf.function
+    def step(x, gamma, beta):
+        with tf.GradientTape() as tape:
+            tape.watch([x, gamma, beta])
+            loss = tf.reduce_sum(layer(x, gamma, beta) * tf.cast(weights, "float32"))
+        return tape.gradient(loss, [x, gamma, beta, layer.rho])
+
+    with normalization.fused_layer_instance_norm(fused):
+        graph = step.get_concrete_function(*inputs).graph
+    ops = reduction_census.reduction_ops(graph)
+    loss_sum = 1  # the test's own reduce_sum of the loss
+    return (len(ops) - loss_sum,
+            sum(map(reduction_census.over_feature_maps, ops)) - loss_sum)
+
+
+def test_fused_lin_takes_fewer_reductions():
+    """The point of `layer_instance_norm`: 2 full-size reductions forward (mean, centred
+    square sum) and 2 backward (S0, S1), where the composition has 4 and 7; the few
+    per-channel reductions it adds read [N, 1, 1, C] statistics."""
+    fused, composed = adalin_reductions(True), adalin_reductions(False)
+    assert fused[1] == 4 and composed[1] == 11, (fused, composed)
+    assert fused[0] < composed[0], (fused, composed)
+
+
+def test_layer_instance_norm_rejects_other_affine_axes():
+    x = features((1, 3, 3, 2))
+    ones = np.ones((1, 1, 1, 2), np.float32)
+    with pytest.raises(ValueError,
+                       match=r"affine_axes must be \(1, 2\) or \(0, 1, 2\), got \(2,\)"):
+        normalization.layer_instance_norm(x, ones, ones, ones, EPS, "float32", (2,))

@@ -4,7 +4,11 @@ one factory, `decoder_normalization`.
 
 Statistics are taken in the wider of float32 and the layer's compute dtype
 (`precision.statistics_dtype`), and the layers cast back to the compute dtype at the end.
+LIN and AdaLIN take both their statistics in one pass, with one gradient
+(`layer_instance_norm`).
 """
+
+import contextlib
 
 import keras
 import tensorflow as tf
@@ -88,6 +92,11 @@ def affine_mix(instance, layer, rho, gamma, beta, affine_axes):
     return forward(instance, layer, rho, gamma, beta)
 
 
+def _as_map(t, dtype):
+    """A `[C]` or `[N, C]` parameter as a `[1 or N, 1, 1, C]` map in `dtype`."""
+    return ops.reshape(ops.cast(t, dtype), (-1, 1, 1, t.shape[-1]))
+
+
 def _check_epsilon(epsilon):
     if epsilon <= 0:
         raise ValueError(f"epsilon must be positive, got {epsilon}.")
@@ -126,13 +135,127 @@ class InstanceNorm(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
+def layer_instance_norm(x, rho, gamma, beta, epsilon, compute_dtype, affine_axes):
+    """`(rho * x_I + (1 - rho) * x_L) * gamma + beta` in one pass of statistics, with one
+    gradient: LIN and AdaLIN with the unbiased variances of the official code.
+
+    Forward, per sample and channel: the mean m_c and the centred square sum
+    q_c = sum_hw (x - m_c)^2 (two full-size reductions); the layer statistics follow from
+    them exactly (Chan et al.'s pairwise combination), with reductions over the channels
+    only: m_L = mean_c m_c, sum_hwc (x - m_L)^2 = sum_c [q_c + HW (m_c - m_L)^2].
+
+    Backward, from two sibling full-size sums per sample and channel, S0 = sum_hw(g) and
+    S1 = sum_hw(g * x_I) of the output gradient g: since x_L = (s_c x_I + m_c - m_L) / s_L,
+    sum_hw(g * x_L) = (s_c S1 + (m_c - m_L) S0) / s_L, and the input gradient is the
+    instance-norm backward of g * gamma * rho plus the layer-norm backward of
+    g * gamma * (1 - rho), both written with these sums. The composition of `normalize`
+    twice and `affine_mix` takes 4 full-size reductions forward and 7 backward; XLA
+    fuses few of them, since each waits for the one before.
+
+    Arithmetic as in `normalize`: in `precision.internal_dtype(compute_dtype)`, rounded
+    once to the statistics dtype, dividing by `sqrt` (not multiplying by `rsqrt`); the
+    backward recomputes x_I from x rather than keeping a full-size wide tensor.
+    `fused_layer_instance_norm(False)` traces the composition instead (to time one
+    against the other).
+
+    Args:
+        x: `[N, H, W, C]`.
+        rho: `[1, 1, 1, C]`; gamma, beta: `[N, 1, 1, C]` (AdaLIN) or `[1, 1, 1, C]`
+            (LIN), all in the statistics dtype of `compute_dtype`.
+        epsilon: added to both variances.
+        compute_dtype: the layer's compute dtype.
+        affine_axes: the axes gamma and beta are broadcast over: (1, 2) or (0, 1, 2).
+
+    Returns:
+        `[N, H, W, C]` in the statistics dtype.
+    """
+    if tuple(affine_axes) not in ((1, 2), (0, 1, 2)):
+        raise ValueError(f"affine_axes must be (1, 2) or (0, 1, 2), got {affine_axes}.")
+    dtype = statistics_dtype(compute_dtype)
+    wide = internal_dtype(compute_dtype)
+    x = ops.cast(x, dtype)
+    shape = ops.shape(x)
+    positions = ops.cast(shape[1] * shape[2], wide)
+    elements = positions * x.shape[-1]
+    spatial = (1, 2)
+    # The per-sample sums as the gradients of gamma and beta (summed over the batch for LIN).
+    per_parameter = ((lambda t: ops.sum(t, axis=0, keepdims=True)) if 0 in affine_axes
+                     else (lambda t: t))
+
+    @tf.custom_gradient
+    def forward(x, rho, gamma, beta):
+        x_wide = ops.cast(x, wide)
+        rho, gamma, beta = (ops.cast(t, wide) for t in (rho, gamma, beta))
+        mean_c = ops.sum(x_wide, axis=spatial, keepdims=True) / positions
+        centered = x_wide - mean_c
+        square_c = ops.sum(ops.square(centered), axis=spatial, keepdims=True)
+        std_c = ops.sqrt(square_c / (positions - 1.0) + epsilon)
+        mean_l = ops.mean(mean_c, axis=3, keepdims=True)
+        offset = mean_c - mean_l
+        square_l = ops.sum(square_c + positions * ops.square(offset), axis=3, keepdims=True)
+        std_l = ops.sqrt(square_l / (elements - 1.0) + epsilon)
+        instance = centered / std_c
+        layer = (x_wide - mean_l) / std_l
+        out = ops.cast((rho * (instance - layer) + layer) * gamma + beta, dtype)
+
+        def grad(d_out):
+            d_out = ops.cast(d_out, wide)
+            x_wide = ops.cast(x, wide)
+            instance = (x_wide - mean_c) / std_c
+            s0 = ops.sum(d_out, axis=spatial, keepdims=True)
+            s1 = ops.sum(d_out * instance, axis=spatial, keepdims=True)
+            s1_layer = (std_c * s1 + offset * s0) / std_l  # sum_hw(d_out * x_L)
+            # sum_hw(d_out * (x_I - x_L)), without the cancellation of s1 - s1_layer
+            s1_difference = ((std_l - std_c) * s1 - offset * s0) / std_l
+            d_beta = per_parameter(s0)
+            d_gamma = per_parameter(rho * s1 + (1.0 - rho) * s1_layer)
+            d_rho = ops.sum(gamma * s1_difference, axis=0, keepdims=True)
+            # The instance- and layer-norm backward of d_out * gamma * rho and of
+            # d_out * gamma * (1 - rho): (g - mean(g) - y * sum(g * y) / (n - 1)) / s.
+            g_instance, g_layer = gamma * rho, gamma * (1.0 - rho)
+            d_instance = g_instance / std_c * (
+                d_out - s0 / positions - instance * (s1 / (positions - 1.0)))
+            layer_sum = ops.sum(g_layer * s0, axis=3, keepdims=True) / elements
+            layer_scale = ops.sum(g_layer * s1_layer, axis=3, keepdims=True) / (elements - 1.0)
+            layer = (x_wide - mean_l) / std_l
+            d_layer = (g_layer * d_out - layer_sum - layer * layer_scale) / std_l
+            return tuple(ops.cast(t, dtype) for t in (d_instance + d_layer, d_rho, d_gamma,
+                                                      d_beta))
+
+        return out, grad
+
+    return forward(x, rho, gamma, beta)
+
+
+# Whether LIN and AdaLIN trace `layer_instance_norm` (see `fused_layer_instance_norm`).
+_FUSED_LIN = [True]
+
+
+@contextlib.contextmanager
+def fused_layer_instance_norm(enabled):
+    """LIN and AdaLIN traced inside use `layer_instance_norm` (True, the default) or the
+    composition it replaces (False): instance and layer statistics by `normalize` each,
+    mixed by `affine_mix`. The two compute the same function; the composition is kept so
+    that a benchmark can time both in one process (`bench/gpu_bench.py`'s `linunfused`
+    variant) and the tests can check one against the other."""
+    previous = _FUSED_LIN[0]
+    _FUSED_LIN[0] = bool(enabled)
+    try:
+        yield
+    finally:
+        _FUSED_LIN[0] = previous
+
+
 def _lin(inputs, rho, gamma, beta, epsilon, compute_dtype, affine_axes):
     """(rho * instance-normalised + (1 - rho) * layer-normalised) * gamma + beta."""
     dtype = statistics_dtype(compute_dtype)
+    rho, gamma, beta = (_as_map(t, dtype) for t in (rho, gamma, beta))
+    if _FUSED_LIN[0]:
+        return layer_instance_norm(inputs, rho, gamma, beta, epsilon, compute_dtype,
+                                   affine_axes)
     instance = normalize(inputs, (1, 2), epsilon, unbiased=True, compute_dtype=compute_dtype)
     layer = normalize(inputs, (1, 2, 3), epsilon, unbiased=True, compute_dtype=compute_dtype)
-    as_map = lambda t: ops.reshape(ops.cast(t, dtype), (-1, 1, 1, t.shape[-1]))
-    return affine_mix(instance, layer, as_map(rho), as_map(gamma), as_map(beta), affine_axes)
+    return affine_mix(instance, layer, rho, gamma, beta, affine_axes)
 
 
 class _RhoMixin(keras.layers.Layer):
@@ -254,11 +377,6 @@ def affine(x, gamma, beta, affine_axes):
         return x * gamma + beta, grad
 
     return forward(x, gamma, beta)
-
-
-def _as_map(t, dtype):
-    """A `[C]` or `[N, C]` parameter as a `[1 or N, 1, 1, C]` map in `dtype`."""
-    return ops.reshape(ops.cast(t, dtype), (-1, 1, 1, t.shape[-1]))
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
