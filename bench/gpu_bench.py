@@ -41,8 +41,9 @@ iteration: real A and B in, their translations out), peak GPU memory after start
 start-up (process start to the end of the first iteration: imports, build, trace,
 compile, autotuning), the GPU's utilisation sampled by `nvidia-smi` during the timed
 loop, and the process's CPU time per iteration in it (`host_cpu_ms_per_iter`, all
-threads: near the ms/iter or above, the host may be what the GPU waits for). Jobs run in the given order until `--budget_s` is spent; the table is printed
-at the end and written to `--output`.
+threads: near the ms/iter or above, the host may be what the GPU waits for). Jobs
+run in the given order until `--budget_s` is spent; the table is printed at the end
+and written to `--output`.
 """
 
 import time
