@@ -18,7 +18,9 @@ and its peak memory is its own:
   `VARIANTS`' XLA flag to a TF job; `-f32internals` / `-f64internals` are train.py's
   `--float32_statistics` / `--nofloat32_statistics` (float32 or float64 normalisation
   arithmetic; without either, the Trainer's default for the device: float32 on a GPU);
-  `-snmatmul` traces the step with `spectral_norm.matmul_conv_devices("CPU", "GPU")`,
+  `-snconv` traces the step with `spectral_norm.matmul_conv_devices("CPU")` (cuDNN's
+  convs where the default takes the windows matmul on GPUs too; the fourth lease's
+  `-snmatmul` was today's default),
   `-unbatchedD` with the D update's real and fake discriminator calls apart,
   `-linunfused` with `normalization.fused_layer_instance_norm(False)` (LIN and AdaLIN
   as the composition of two `normalize` and `affine_mix`, before their one-pass form).
@@ -77,13 +79,13 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
             "heroless": "--xla_gpu_experimental_enable_triton_heroless_priority_fusion=true"}
 # Job variants that trace the step differently: the Trainer's `float32_statistics`
 # (train.py --float32_statistics / --nofloat32_statistics; neither: its default), and
-# the spectral-norm convs' windows-matmul path on GPUs too (`snmatmul`), each
+# cuDNN's convs instead of the spectral-norm convs' windows matmul on GPUs (`snconv`), each
 # discriminator's real and fake calls of the D update as two calls (`unbatchedD`,
 # `UGATITTask.batch_discriminator_calls` off), LIN and AdaLIN composed as before their
 # one-pass `layer_instance_norm` (`linunfused`).
 TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "f64internals": {"float32_statistics": False},
-                  "snmatmul": {"matmul_conv_devices": ("CPU", "GPU")},
+                  "snconv": {"matmul_conv_devices": ("CPU",)},
                   "unbatchedD": {"batch_discriminator_calls": False},
                   "linunfused": {"fused_layer_instance_norm": False}}
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",

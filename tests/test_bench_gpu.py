@@ -21,7 +21,7 @@ def test_job_names_parse():
     spec = gpu_bench.parse_job("tf-light-f64internals-nocmdbuf")
     assert (spec["trace_variant"], spec["variant"]) == ("f64internals", "nocmdbuf")
     assert gpu_bench.TRACE_VARIANTS[spec["trace_variant"]] == {"float32_statistics": False}
-    assert gpu_bench.parse_job("tf-light-snmatmul")["trace_variant"] == "snmatmul"
+    assert gpu_bench.parse_job("tf-light-snconv")["trace_variant"] == "snconv"
     assert gpu_bench.parse_job("tf-light-unbatchedD")["trace_variant"] == "unbatchedD"
     assert gpu_bench.parse_job("tf-light-linunfused")["trace_variant"] == "linunfused"
     for bad in ("tf-light-xla-f64", "jax-light", "tf-medium"):

@@ -102,14 +102,14 @@ def graph_op_types(layer, inputs):
 @pytest.mark.parametrize("device, matmul_devices, runs_as", [
     (None, None, "MatMul"),  # no device scope on a machine without a GPU: the CPU path
     ("/device:CPU:0", None, "MatMul"),
-    ("/device:GPU:0", None, "Conv2D"),  # traced only: placement waits for execution
-    ("/device:GPU:0", ("CPU", "GPU"), "MatMul"),  # the switch for GPU benchmarks
+    ("/device:GPU:0", None, "MatMul"),  # traced only: placement waits for execution
+    ("/device:GPU:0", ("CPU",), "Conv2D"),  # the switch for GPU benchmarks (snconv)
     ("/device:CPU:0", ("GPU",), "Conv2D"),
 ])
 def test_matmul_path_is_chosen_by_device(device, matmul_devices, runs_as, monkeypatch):
-    """The windows-matmul path of a large kernel with few output positions is for CPUs
-    unless `matmul_conv_devices` says otherwise; under a GPU device scope (a
-    tf.distribute replica's) the conv stays by default."""
+    """The windows-matmul path of a large kernel with few output positions is taken on
+    CPUs and GPUs unless `matmul_conv_devices` says otherwise, read from the device
+    scope (a tf.distribute replica's) the layer is traced under."""
     monkeypatch.setattr(spectral_norm, "_MATMUL_MIN_KERNEL", 0)
     layer = SpectralNormConv2D(128, 4, use_bias=False)
     layer(SMALL_IMAGES)

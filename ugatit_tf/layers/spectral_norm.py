@@ -35,17 +35,18 @@ _NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
 _MATMUL_MIN_KERNEL = 2**22
 _MATMUL_CHANNELS_PER_ROW = 16
 # The device types on which that matmul path is taken (`matmul_conv_devices`).
-_MATMUL_DEVICES = [("CPU",)]
+_MATMUL_DEVICES = [("CPU", "GPU")]
 
 
 @contextlib.contextmanager
 def matmul_conv_devices(*device_types):
     """Spectral-norm convs traced inside may take the windows-matmul path on these
-    device types ("CPU", "GPU"); the default is CPUs only, where it was measured
-    (bench/layer_bench.py). On an H200 the global discriminator's 49-row conv runs
-    slow cuDNN kernels (bench/RESULTS.md, third lease); `bench/gpu_bench.py`'s
-    `snmatmul` variant traces the step with `matmul_conv_devices("CPU", "GPU")` to
-    time the matmul there."""
+    device types; the default is ("CPU", "GPU"), where it was measured faster: on CPUs
+    (bench/layer_bench.py) and on an H200, where cuDNN runs the global discriminator's
+    conv on 7x7 positions with slow kernels (bench/RESULTS.md, fourth lease: the light
+    step 36.1 against 37.2 ms, full 46.6 against 49.4 ms, with less memory).
+    `bench/gpu_bench.py`'s `snconv` variant traces the step with
+    `matmul_conv_devices("CPU")`, cuDNN's convolutions on GPUs, to time the two."""
     previous = _MATMUL_DEVICES[0]
     _MATMUL_DEVICES[0] = tuple(device_types)
     try:
@@ -326,7 +327,7 @@ def _conv_over_sigma(inputs, kernel, states, strides, out_shape):
     per call took the step's peak allocation at light ch 64, 128 px from 3.83 to 3.44 GiB
     (bench/memory_profile.py).
 
-    On a CPU (`matmul_conv_devices` says where), when the kernel is large and the
+    On CPUs and GPUs (`matmul_conv_devices` says where), when the kernel is large and the
     output has few positions for its channels, the conv is run as a matmul of the
     input windows (`_patches`) with the kernel matrix: for such shapes oneDNN's conv and its
     gradients spend their time reordering the kernel (the global discriminator's
