@@ -91,8 +91,9 @@ class UGATITTask(TranslationTask):
         (PT runs two of them twice), the D update runs with that tape paused, and the
         D calls of the G loss follow it. Same losses and gradients as the reference
         objectives in that order (tests/test_losses_fused.py). Each D runs three
-        training-mode calls per iteration (real and fake in the D update, fake in the
-        G update), each one power iteration, as PT's loop.
+        power-iteration rounds per iteration, as PT's three training-mode calls (real
+        and fake in the D update, fake in the G update); with
+        `batch_discriminator_calls` the first two are one call on both batches.
         """
         nets, weights = self.nets, self.loss_weights
         gen_optimizer, disc_optimizer = optimizers["generator"], optimizers["discriminator"]
