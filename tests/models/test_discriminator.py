@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from testing import run_layer_checks
 
+from ugatit_tf.layers import CAMAttention
 from ugatit_tf.models import UGATITDiscriminator
 from ugatit_tf.models.ugatit.discriminator import min_image_size
 
@@ -63,6 +64,37 @@ def test_training_calls_update_every_power_iteration_state_and_inference_calls_n
     for b, v in zip(before, disc.non_trainable_weights):
         if b.size > 1:  # a one-unit layer's u is +-1 whatever happens
             assert np.max(np.abs(v.numpy() - b)) > 1e-4, f"{v.path} not updated"
+
+
+@pytest.mark.parametrize("use_cam", [True, False], ids=["cam", "no_cam"])
+def test_batch_groups_call_is_two_calls(use_cam):
+    """A training call on [real; fake] with batch_groups=2 gives the two training calls'
+    outputs and power-iteration states (float64: to 1e-12 of each output's scale; only
+    summation orders differ)."""
+    one, grouped = (UGATITDiscriminator(4, 4, use_cam=use_cam, dtype="float64")
+                    for _ in range(2))
+    x = images(32, 32, batch=2).astype(np.float64)
+    one(x[:1])
+    grouped(x[:1])
+    for a, b in zip(one.weights, grouped.weights, strict=True):
+        b.assign(a)
+    want = [one(x[:1], training=True), one(x[1:], training=True)]
+    got = grouped(x, training=True, batch_groups=2)
+    for i, out in enumerate(got):
+        if out is None:
+            assert not use_cam and want[0][i] is None
+            continue
+        expected = np.concatenate([np.asarray(w[i]) for w in want])
+        np.testing.assert_allclose(np.asarray(out), expected, rtol=0,
+                                   atol=1e-12 * np.max(np.abs(expected)))
+    for a, b in zip(grouped.non_trainable_weights, one.non_trainable_weights, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0, atol=1e-12, err_msg=a.path)
+
+
+def test_batch_groups_need_spectral_norm_in_cam():
+    cam = CAMAttention()  # the generator's, plain classifiers
+    with pytest.raises(ValueError, match="batch_groups needs spectral_norm=True"):
+        cam(images(4, 4, batch=2), training=True, batch_groups=2)
 
 
 def test_too_deep_for_the_image_size():
