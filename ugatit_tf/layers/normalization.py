@@ -8,8 +8,6 @@ LIN and AdaLIN take both their statistics in one pass, with one gradient
 (`layer_instance_norm`).
 """
 
-import contextlib
-
 import keras
 import tensorflow as tf
 from keras import ops
@@ -17,6 +15,7 @@ from keras import ops
 from ugatit_tf.layers.arguments import check_bool
 from ugatit_tf.layers.constraints import ClipValue
 from ugatit_tf.layers.precision import accurate_sum, internal_dtype, statistics_dtype
+from ugatit_tf.layers.switches import TraceSwitch
 
 
 def normalize(x, axes, epsilon, unbiased, compute_dtype="float32"):
@@ -228,29 +227,23 @@ def layer_instance_norm(x, rho, gamma, beta, epsilon, compute_dtype, affine_axes
 
 
 # Whether LIN and AdaLIN trace `layer_instance_norm` (see `fused_layer_instance_norm`).
-_FUSED_LIN = [True]
+_FUSED_LIN = TraceSwitch(True)
 
 
-@contextlib.contextmanager
 def fused_layer_instance_norm(enabled):
     """LIN and AdaLIN traced inside use `layer_instance_norm` (True, the default) or the
     composition it replaces (False): instance and layer statistics by `normalize` each,
     mixed by `affine_mix`. The two compute the same function; the composition is kept so
     that a benchmark can time both in one process (`bench/gpu_bench.py`'s `linunfused`
     variant) and the tests can check one against the other."""
-    previous = _FUSED_LIN[0]
-    _FUSED_LIN[0] = bool(enabled)
-    try:
-        yield
-    finally:
-        _FUSED_LIN[0] = previous
+    return _FUSED_LIN.set(bool(enabled))
 
 
 def _lin(inputs, rho, gamma, beta, epsilon, compute_dtype, affine_axes):
     """(rho * instance-normalised + (1 - rho) * layer-normalised) * gamma + beta."""
     dtype = statistics_dtype(compute_dtype)
     rho, gamma, beta = (_as_map(t, dtype) for t in (rho, gamma, beta))
-    if _FUSED_LIN[0]:
+    if _FUSED_LIN.value:
         return layer_instance_norm(inputs, rho, gamma, beta, epsilon, compute_dtype,
                                    affine_axes)
     instance = normalize(inputs, (1, 2), epsilon, unbiased=True, compute_dtype=compute_dtype)

@@ -1,12 +1,12 @@
 """The dtype in which precision-sensitive parts (statistics, power iteration) run."""
 
-import contextlib
-
 import keras
 from keras import ops
 
+from ugatit_tf.layers.switches import TraceSwitch
+
 # What float32 models' normalisation arithmetic runs in; see `float32_internals`.
-_FLOAT32_INTERNAL = ["float64"]
+_FLOAT32_INTERNAL = TraceSwitch("float64")
 
 
 def statistics_dtype(compute_dtype):
@@ -27,11 +27,10 @@ def internal_dtype(compute_dtype):
     precision (float32 statistics of low-precision activations)."""
     name = keras.backend.standardize_dtype(compute_dtype)
     if name == "float32":
-        return _FLOAT32_INTERNAL[0]
+        return _FLOAT32_INTERNAL.value
     return "float64" if name == "float64" else "float32"
 
 
-@contextlib.contextmanager
 def float32_internals(dtype):
     """Functions traced inside run float32 models' normalisation in `dtype`.
 
@@ -39,12 +38,7 @@ def float32_internals(dtype):
     neither the gradient nor the last bits of the statistics (the forward outputs of the
     two agree to ~1e-6, tests/test_export.py).
     """
-    previous = _FLOAT32_INTERNAL[0]
-    _FLOAT32_INTERNAL[0] = keras.backend.standardize_dtype(dtype)
-    try:
-        yield
-    finally:
-        _FLOAT32_INTERNAL[0] = previous
+    return _FLOAT32_INTERNAL.set(keras.backend.standardize_dtype(dtype))
 
 
 def accurate_sum(x, axes):
@@ -58,7 +52,7 @@ def accurate_sum(x, axes):
     into the reduction.
     """
     name = keras.backend.standardize_dtype(x.dtype)
-    wide = _FLOAT32_INTERNAL[0] if name == "float32" else "float64"
+    wide = _FLOAT32_INTERNAL.value if name == "float32" else "float64"
     if name == wide:
         return ops.sum(x, axis=axes, keepdims=True)
     return ops.cast(ops.sum(ops.cast(x, wide), axis=axes, keepdims=True), x.dtype)

@@ -17,7 +17,6 @@ permuted, so sigma is the same and PT's `weight_v` maps onto `sn_v` by that perm
 (`ugatit_tf.convert.pytorch`).
 """
 
-import contextlib
 import math
 
 import keras
@@ -25,6 +24,7 @@ import tensorflow as tf
 from keras import ops
 
 from ugatit_tf.layers.precision import internal_dtype
+from ugatit_tf.layers.switches import TraceSwitch
 
 _NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
 # `_conv_over_sigma` runs the conv as a matmul when the kernel has at least this many
@@ -35,10 +35,9 @@ _NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
 _MATMUL_MIN_KERNEL = 2**22
 _MATMUL_CHANNELS_PER_ROW = 16
 # The device types on which that matmul path is taken (`matmul_conv_devices`).
-_MATMUL_DEVICES = [("CPU", "GPU")]
+_MATMUL_DEVICES = TraceSwitch(("CPU", "GPU"))
 
 
-@contextlib.contextmanager
 def matmul_conv_devices(*device_types):
     """Spectral-norm convs traced inside may take the windows-matmul path on these
     device types; the default is ("CPU", "GPU"), where it was measured faster: on CPUs
@@ -47,12 +46,7 @@ def matmul_conv_devices(*device_types):
     step 36.1 against 37.2 ms, full 46.6 against 49.4 ms, with less memory).
     `bench/gpu_bench.py`'s `snconv` variant traces the step with
     `matmul_conv_devices("CPU")`, cuDNN's convolutions on GPUs, to time the two."""
-    previous = _MATMUL_DEVICES[0]
-    _MATMUL_DEVICES[0] = tuple(device_types)
-    try:
-        yield
-    finally:
-        _MATMUL_DEVICES[0] = previous
+    return _MATMUL_DEVICES.set(tuple(device_types))
 
 
 def _l2_normalize(x):
@@ -339,7 +333,7 @@ def _conv_over_sigma(inputs, kernel, states, strides, out_shape):
     batch, out_h, out_w, units = out_shape
     as_matmul = (batch is not None and math.prod(kernel.shape) >= _MATMUL_MIN_KERNEL
                  and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units
-                 and _device_type(inputs) in _MATMUL_DEVICES[0])
+                 and _device_type(inputs) in _MATMUL_DEVICES.value)
     strides = [1, strides, strides, 1]
     us = [u for u, _, _ in states]
     vs = [v for _, v, _ in states]
