@@ -195,6 +195,7 @@ def test_batch_groups_call_is_one_call_per_part(make, inputs, dtype, monkeypatch
     Float64: to 1e-12 of each array's scale (only the summation order of the shared
     conv and of the two parts' kernel gradients differs); float32: 1e-5 (rounding)."""
     monkeypatch.setattr(spectral_norm, "_MATMUL_MIN_KERNEL", 0)
+    keras.utils.set_random_seed(0)  # the kernel and u, v: how far round 1 is from round 2
     inputs = inputs.astype(dtype)
     one, grouped = make(dtype=dtype), make(dtype=dtype)
     one(inputs[:1])
@@ -224,11 +225,13 @@ def test_batch_groups_call_is_one_call_per_part(make, inputs, dtype, monkeypatch
         np.testing.assert_allclose(a, b, rtol=0, atol=tolerance * np.max(np.abs(b)))
     for a, b in zip(state(grouped), state(one), strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=tolerance)
-    # The parts did get different sigmas: one sigma for both would differ. (With one
-    # output unit W is a single vector and every round gives sigma = |W|.)
+    # The parts did get different sigmas: one sigma for both would differ by more than
+    # the tolerance above. (With one output unit W is a single vector and every round
+    # gives sigma = |W|.) Seeded: how much the second round moves sigma depends on W.
     if one.kernel.shape[-1] > 1:
+        out = np.asarray(out)
         outputs_same_sigma = np.asarray(grouped(joined, training=False))
-        assert np.max(np.abs(outputs_same_sigma - np.asarray(out))) > 1e3 * tolerance
+        assert np.max(np.abs(outputs_same_sigma - out)) > 10 * tolerance * np.max(np.abs(out))
 
 
 @pytest.mark.parametrize("batch_groups, batch, message", [
