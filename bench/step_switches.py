@@ -9,15 +9,13 @@ Settings: `both` (the defaults), `none`, `batchedD` (only the D update's real an
 calls batched, `UGATITTask.batch_discriminator_calls`) and `onepassLIN` (only the
 one-pass LIN/AdaLIN, `normalization.fused_layer_instance_norm`). Each row is the
 median of `--calls` timed loop calls of `--steps` iterations of the real Trainer step
-(graph mode, one constant batch: `train_rows.trainer_on_constant_batch`), after one
-warm-up call.
+(graph mode, one constant batch: `train_rows.trainer_on_constant_batch`), after a
+one-iteration call that traces it and `common.median_ms`'s warm-up call.
 """
 
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from absl import app, flags
@@ -46,6 +44,7 @@ def time_setting(name):
 
     runtime.configure_runtime()
     import tensorflow as tf
+    from common import median_ms
     from train_rows import trainer_on_constant_batch
 
     from ugatit_tf.layers import normalization
@@ -59,13 +58,9 @@ def time_setting(name):
             trainer.prepare(iterator)
             metrics, _ = trainer._loop(iterator, tf.constant(1))
             float(metrics["G_loss"])
-        times = []
-        for _ in range(FLAGS.calls):
-            start = time.perf_counter()
-            metrics, _ = trainer._loop(iterator, tf.constant(FLAGS.steps))
-            float(metrics["G_loss"])
-            times.append(1000 * (time.perf_counter() - start) / FLAGS.steps)
-    return statistics.median(times)
+        steps = tf.constant(FLAGS.steps)
+        loop = lambda: float(trainer._loop(iterator, steps)[0]["G_loss"])  # noqa: E731
+        return median_ms(loop, FLAGS.calls) / FLAGS.steps
 
 
 def main(argv):

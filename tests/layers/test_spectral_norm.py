@@ -235,8 +235,8 @@ def test_batch_groups_call_is_one_call_per_part(make, inputs, dtype, monkeypatch
 
 
 @pytest.mark.parametrize("batch_groups, batch, message", [
-    (0, 2, "batch_groups must be a positive int, got 0"),
-    (True, 2, "batch_groups must be a positive int, got True"),
+    (0, 2, "batch_groups must be an int >= 1, got 0"),
+    (True, 2, "batch_groups must be an int >= 1, got True"),
     (2, 3, "a batch of 3 does not split into batch_groups=2 equal parts"),
 ])
 def test_bad_batch_groups(batch_groups, batch, message):

@@ -23,6 +23,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from ugatit_tf.layers.arguments import check_positive_int
 from ugatit_tf.layers.precision import internal_dtype
 from ugatit_tf.layers.switches import TraceSwitch
 
@@ -140,13 +141,18 @@ class SpectralNormBase(keras.layers.Layer):
         """The raw kernel W and `[sigma(W)]` per power-iteration round (`rounds` if
         training, else one without a round); in float64 where `math_dtype` is, else in
         the kernel's dtype."""
-        kernel = ops.convert_to_tensor(self.kernel)
-        states = self._power_iterations(training, rounds)
-        if self.math_dtype == "float64":
-            kernel = ops.cast(kernel, "float64")
-            states = [(ops.cast(u, "float64"), ops.cast(v, "float64"), None)
-                      for u, v, _ in states]
+        kernel, states = self._in_math_dtype(ops.convert_to_tensor(self.kernel),
+                                             self._power_iterations(training, rounds))
         return kernel, [_sigma(kernel, u, v) for u, v, _ in states]
+
+    def _in_math_dtype(self, kernel, states):
+        """The kernel and power-iteration states in float64 where `math_dtype` is and
+        the kernel is not; `v^T W^T` is then dropped (None), so that sigma comes from
+        the float64 kernel, not from the float32 product."""
+        if self.math_dtype != "float64" or kernel.dtype == "float64":
+            return kernel, states
+        return ops.cast(kernel, "float64"), [(ops.cast(u, "float64"), ops.cast(v, "float64"),
+                                              None) for u, v, _ in states]
 
     def _power_iterations(self, training, rounds=1):
         """`[(u, v, v^T W^T)]`, constants for the gradient, one per round of
@@ -173,9 +179,7 @@ class SpectralNormBase(keras.layers.Layer):
     def _rounds(self, training, batch_groups, batch):
         """The power-iteration rounds of a call: `batch_groups` in training calls (one
         per part of the batch), else 1; checks that the parts are equal."""
-        if not isinstance(batch_groups, int) or isinstance(batch_groups, bool) \
-                or batch_groups < 1:
-            raise ValueError(f"batch_groups must be a positive int, got {batch_groups!r}.")
+        check_positive_int("batch_groups", batch_groups)
         if batch is not None and batch % batch_groups:
             raise ValueError(f"{self.name}: a batch of {batch} does not split into "
                              f"batch_groups={batch_groups} equal parts.")
@@ -250,12 +254,9 @@ class SpectralNormConv2D(SpectralNormBase):
         # kernels are far larger than their outputs (4x4x1024x2048 against 2x2x2048 at
         # 128 px), and dividing the kernel costs several kernel-sized temporaries per
         # call in the backward pass.
-        kernel = tf.convert_to_tensor(self.kernel)  # a read, not the variable
-        states = self._power_iterations(training, rounds)
-        if dtype == "float64" and kernel.dtype != tf.float64:
-            # sigma from the float64 kernel, not from the float32 product v_w.
-            kernel = tf.cast(kernel, dtype)
-            states = [(tf.cast(u, dtype), tf.cast(v, dtype), None) for u, v, _ in states]
+        kernel, states = self._in_math_dtype(
+            tf.convert_to_tensor(self.kernel),  # a read, not the variable
+            self._power_iterations(training, rounds))
         out = self._add_bias(_conv_over_sigma(inputs, kernel, states, self.strides,
                                               out_shape))
         return ops.cast(out, self.compute_dtype)
