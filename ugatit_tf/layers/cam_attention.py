@@ -4,7 +4,11 @@ import keras
 from keras import ops
 
 from ugatit_tf.layers.activations import leaky_relu
-from ugatit_tf.layers.spectral_norm import SpectralNormDense, pytorch_uniform
+from ugatit_tf.layers.spectral_norm import (
+    SpectralNormDense,
+    pytorch_uniform,
+    stacked_spectral_norm_matmul,
+)
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -78,19 +82,24 @@ class CAMAttention(keras.layers.Layer):
         gmp_logit = self.gmp_fc(ops.max(x, axis=(1, 2)), **kwargs)
         cam_logit = ops.concatenate([gap_logit, gmp_logit], axis=-1)
 
-        # w_gap * K_1 + w_gmp * K_2 as a sum over a [2, C, C] view of the kernel: its
-        # gradient is then one kernel-sized tensor, not one zero-padded slice per half.
+        x = ops.matmul(x, ops.cast(self.mixing_kernel(), self.compute_dtype))
+        x = self._activate(x + ops.cast(self.conv1x1_bias, self.compute_dtype))
+        return x, cam_logit, ops.sum(x, axis=-1, keepdims=True)
+
+    def mixing_kernel(self):
+        """The `[C, C]` kernel of the re-weighting, concat and 1x1 conv,
+        `w_gap * K_1 + w_gmp * K_2`, in the kernels' dtype."""
+        # A sum over a [2, C, C] view of the kernel: its gradient is then one
+        # kernel-sized tensor, not one zero-padded slice per half.
         channels = self.conv1x1_kernel.shape[-1]
         kernel = ops.reshape(ops.convert_to_tensor(self.conv1x1_kernel), (2, channels, channels))
         scales = ops.reshape(ops.concatenate([ops.convert_to_tensor(self.gap_fc.kernel),
                                               ops.convert_to_tensor(self.gmp_fc.kernel)]),
                              (2, channels, 1))
-        mixing = ops.sum(kernel * ops.cast(scales, kernel.dtype), axis=0)
-        x = ops.matmul(x, ops.cast(mixing, self.compute_dtype))
-        x = x + ops.cast(self.conv1x1_bias, self.compute_dtype)
-        x = leaky_relu(x, self.negative_slope) if self.negative_slope else ops.relu(x)
-        heatmap = ops.sum(x, axis=-1, keepdims=True)
-        return x, cam_logit, heatmap
+        return ops.sum(kernel * ops.cast(scales, kernel.dtype), axis=0)
+
+    def _activate(self, x):
+        return leaky_relu(x, self.negative_slope) if self.negative_slope else ops.relu(x)
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
@@ -102,3 +111,35 @@ class CAMAttention(keras.layers.Layer):
             "spectral_norm": self.spectral_norm,
             "negative_slope": self.negative_slope,
         }
+
+
+def stacked_cam_attention(cams, inputs, training=False, batch_groups=1):
+    """Several equal spectral-norm `CAMAttention` layers on their inputs concatenated on
+    the channel axis (`[N, H, W, G * C]`, block g for layer g) as one computation: the
+    classifiers through `stacked_spectral_norm_matmul`, the mixing as one grouped 1x1
+    convolution with the `mixing_kernel`s concatenated on the output axis.
+
+    Returns:
+        `(features [N, H, W, G * C], cam_logits [G, N, 2], heatmaps [N, H, W, G])`:
+        block, row or channel g is layer g's.
+    """
+    first = cams[0]
+    if not all(cam.spectral_norm for cam in cams):
+        raise ValueError("stacked_cam_attention needs spectral_norm=True layers.")
+    groups = len(cams)
+    x = ops.cast(inputs, first.compute_dtype)
+    channels = x.shape[-1] // groups
+
+    def logits(pooled, name):  # [N, G * C] -> [G, N, 1]
+        pooled = ops.transpose(ops.reshape(pooled, (-1, groups, channels)), (1, 0, 2))
+        return stacked_spectral_norm_matmul([getattr(cam, name) for cam in cams], pooled,
+                                            training, batch_groups)
+
+    cam_logits = ops.concatenate([logits(ops.mean(x, axis=(1, 2)), "gap_fc"),
+                                  logits(ops.max(x, axis=(1, 2)), "gmp_fc")], axis=-1)
+    mixing = ops.concatenate([cam.mixing_kernel() for cam in cams], axis=-1)
+    biases = ops.concatenate([ops.cast(cam.conv1x1_bias, x.dtype) for cam in cams])
+    x = ops.conv(x, ops.cast(mixing, x.dtype)[None, None], padding="valid")
+    x = first._activate(x + biases)
+    heatmaps = ops.sum(ops.reshape(x, (*x.shape[:3], groups, channels)), axis=-1)
+    return x, cam_logits, heatmaps

@@ -423,3 +423,69 @@ class SpectralNormDense(SpectralNormBase):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units}
+
+
+def stacked_spectral_norm_matmul(layers, inputs, training=False, batch_groups=1):
+    """The matmuls of several equal spectral-norm layers (convs as windows matrices,
+    or dense layers) as one batched matmul: `inputs[g] @ (W_g / sigma_g) + b_g`.
+
+    The layers keep their own variables; their kernels are stacked inside the call, so
+    the gradient reaches each one, and each runs (and stores) its own power iteration
+    as its own call would (`_kernel_and_sigmas`).
+
+    Args:
+        layers: `SpectralNormBase` layers with equal kernel shapes, dtypes and biases.
+        inputs: `[G, M, fan_in]`, `G = len(layers)`; row block g goes to layer g and, in
+            training calls, is `batch_groups` equal parts with one sigma each.
+        training, batch_groups: as the layers' `call`.
+
+    Returns:
+        `[G, M, units]` in the layers' compute dtype.
+    """
+    first = layers[0]
+    dtype = first.math_dtype
+    x = ops.cast(inputs, dtype)
+    rounds = first._rounds(training, batch_groups, None)
+    kernels, sigmas = [], []
+    for layer in layers:
+        kernel, layer_sigmas = layer._kernel_and_sigmas(training, rounds)
+        kernels.append(ops.reshape(kernel, (-1, kernel.shape[-1])))
+        sigmas += layer_sigmas
+    out = ops.matmul(x, ops.cast(ops.stack(kernels), dtype))
+    groups, rows, units = out.shape
+    flat = ops.reshape(out, (-1, units))
+    # The G blocks of rows, each of `rounds` parts, are G * rounds parts in order.
+    flat = flat / _group_divisor([ops.cast(s, dtype) for s in sigmas], flat)
+    out = ops.reshape(flat, (groups, -1, units))
+    if first.use_bias:
+        out = out + ops.stack([ops.cast(layer.bias, dtype) for layer in layers])[:, None, :]
+    return ops.cast(out, first.compute_dtype)
+
+
+def stacked_spectral_norm_conv(layers, inputs, training=False, batch_groups=1):
+    """Several equal `SpectralNormConv2D` layers on their inputs concatenated on the
+    channel axis (`[N, H, W, G * C]`, channel block g for layer g) as one grouped
+    convolution (`feature_group_count=G`) with the kernels concatenated on the output
+    axis; each layer runs (and stores) its own power iteration (`_kernel_and_sigmas`) and
+    its output block is divided by its own sigma, per part of the batch in training
+    calls. Returns `[N, H', W', G * filters]`: the G calls' outputs, concatenated on
+    channels, in the compute dtype."""
+    first = layers[0]
+    dtype = first.math_dtype
+    x = ops.cast(inputs, dtype)
+    rounds = first._rounds(training, batch_groups, x.shape[0])
+    kernels, sigmas = [], []
+    for layer in layers:
+        kernel, layer_sigmas = layer._kernel_and_sigmas(training, rounds)
+        kernels.append(kernel)
+        sigmas.append(ops.stack([ops.cast(sigma, dtype) for sigma in layer_sigmas]))
+    out = ops.conv(x, ops.cast(ops.concatenate(kernels, axis=-1), dtype),
+                   strides=first.strides, padding="valid")
+    # [rounds, G * filters]: part r of the batch, block g of the channels: sigma_g,r.
+    divisor = ops.repeat(ops.stack(sigmas, axis=1), first.filters, axis=1)
+    if rounds > 1:
+        divisor = ops.repeat(divisor, ops.shape(x)[0] // rounds, axis=0)
+    out = out / ops.reshape(divisor, (-1, 1, 1, divisor.shape[-1]))
+    if first.use_bias:
+        out = out + ops.concatenate([ops.cast(layer.bias, dtype) for layer in layers])
+    return ops.cast(out, first.compute_dtype)
