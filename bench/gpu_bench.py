@@ -15,15 +15,20 @@ and its peak memory is its own:
   same job twice: a cold, then a warm start); `-profile` also traces 3 iterations with
   the TF profiler and summarises the trace (bench/trace_summary.py).
 - a `-notriton` / `-noautotune` / `-nhwc` / `-graph1` / `-nocmdbuf` / `-heroless` part adds
-  `VARIANTS`' XLA flag to a TF job; `-f32internals` / `-f64internals` are train.py's
-  `--float32_statistics` / `--nofloat32_statistics` (float32 or float64 normalisation
-  arithmetic; without either, the Trainer's default for the device: float32 on a GPU);
+  `VARIANTS`' XLA flag to a TF job (tests/test_bench_gpu.py checks that TF's XLA
+  parses each: an unknown value aborts the job at its first compile);
+  `-f32internals` / `-f64internals` are train.py's `--float32_statistics` /
+  `--nofloat32_statistics` (float32 or float64 normalisation arithmetic; without
+  either, the Trainer's default for the device: float32 on a GPU);
   `-snconv` traces the step with `spectral_norm.matmul_conv_devices("CPU")` (cuDNN's
   convs where the default takes the windows matmul on GPUs too; the fourth lease's
   `-snmatmul` was today's default),
   `-unbatchedD` with the D update's real and fake discriminator calls apart,
+  `-pairedD` with each pair of discriminators as one computation
+  (`UGATITTask.pair_discriminator_calls`),
   `-linunfused` with `normalization.fused_layer_instance_norm(False)` (LIN and AdaLIN
-  as the composition of two `normalize` and `affine_mix`, before their one-pass form).
+  as the composition of two `normalize` and `affine_mix`, before their one-pass form),
+  `-unbatchedG` with each generator's translation and identity calls apart.
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
   the CPU step's (train.py's CPU default), from the same weights and batch.
 
@@ -82,12 +87,19 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
 # cuDNN's convs instead of the spectral-norm convs' windows matmul on GPUs (`snconv`), each
 # discriminator's real and fake calls of the D update as two calls (`unbatchedD`,
 # `UGATITTask.batch_discriminator_calls` off), LIN and AdaLIN composed as before their
-# one-pass `layer_instance_norm` (`linunfused`).
+# one-pass `layer_instance_norm` (`linunfused`), each generator's translation and
+# identity calls apart (`unbatchedG`, `UGATITTask.batch_translations` off), each pair of
+# discriminators as one computation (`pairedD`, `UGATITTask.pair_discriminator_calls`).
 TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "f64internals": {"float32_statistics": False},
                   "snconv": {"matmul_conv_devices": ("CPU",)},
                   "unbatchedD": {"batch_discriminator_calls": False},
-                  "linunfused": {"fused_layer_instance_norm": False}}
+                  "linunfused": {"fused_layer_instance_norm": False},
+                  "unbatchedG": {"batch_translations": False},
+                  "pairedD": {"pair_discriminator_calls": True}}
+# The trace variants' keys that are `UGATITTask` class switches (set on the task).
+TASK_SWITCHES = ("batch_discriminator_calls", "batch_translations",
+                 "pair_discriminator_calls")
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
                 "tf-light-xla-bf16-b1", "check", "tf-light-xla-f32-b4", "pt-light-b4",
@@ -183,8 +195,9 @@ def run_tf_job(spec):
             None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,
             batch=spec["batch"], model=(light, ch, size),
             float32_statistics=options.get("float32_statistics"))
-        if "batch_discriminator_calls" in options:
-            trainer.task.batch_discriminator_calls = options["batch_discriminator_calls"]
+        for switch in TASK_SWITCHES:
+            if switch in options:
+                setattr(trainer.task, switch, options[switch])
         loop = lambda n: trainer._loop(iterator, tf.constant(n))  # noqa: E731
         built = time.perf_counter()
         with traced_with:  # the loop is traced here; later calls reuse it

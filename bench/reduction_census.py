@@ -5,6 +5,8 @@
     python bench/reduction_census.py --full       # depend on ch or size)
     python bench/reduction_census.py --composed_lin   # LIN/AdaLIN as before issue 17's
                                                       # one-pass `layer_instance_norm`
+    python bench/reduction_census.py --paired_discriminators  # pair_discriminator_calls
+    python bench/reduction_census.py --hlo        # also count the XLA step's HLO ops
 
 On a GPU each reduction is at least one kernel launch: the H200 profile of the light
 step had ~1,300 reduction kernels per iteration (bench/RESULTS.md, third lease), about
@@ -34,12 +36,24 @@ def owner(op_name):
     return "gradients and losses"
 
 
+def all_ops(graph):
+    """Every op of `graph` and of the functions it calls."""
+    ops = list(graph.get_operations())
+    for function in graph._functions.values():
+        ops += all_ops(function.graph)
+    return ops
+
+
 def reduction_ops(graph):
     """The reduction ops of `graph` and of the functions it calls."""
-    ops = [op for op in graph.get_operations() if op.type in REDUCTIONS]
-    for function in graph._functions.values():
-        ops += reduction_ops(function.graph)
-    return ops
+    return [op for op in all_ops(graph) if op.type in REDUCTIONS]
+
+
+def hlo_instructions(computation):
+    """The instruction lines (`name = shape op(...)`) of one HLO computation's text, up
+    to its closing brace."""
+    body = computation[:computation.index("\n}")]
+    return sum(1 for line in body.splitlines()[1:] if " = " in line)
 
 
 def over_feature_maps(op):
@@ -57,6 +71,12 @@ def main():
     parser.add_argument("--composed_lin", action="store_true",
                         help="LIN and AdaLIN as the composition of two `normalize` and "
                              "`affine_mix` (normalization.fused_layer_instance_norm(False))")
+    parser.add_argument("--paired_discriminators", action="store_true",
+                        help="each pair of discriminators as one computation "
+                             "(UGATITTask.pair_discriminator_calls)")
+    parser.add_argument("--hlo", action="store_true",
+                        help="also count all ops of the traced graph and the instructions "
+                             "of the step's optimized XLA HLO (a rough kernel-count proxy)")
     args = parser.parse_args()
 
     import tensorflow as tf
@@ -68,9 +88,17 @@ def main():
     config = make_config(not args.full, 4, 128)
     trainer = Trainer(config, tempfile.mkdtemp(), tf.distribute.OneDeviceStrategy("/cpu:0"),
                       float32_statistics=not args.float64_statistics)
+    trainer.task.pair_discriminator_calls = args.paired_discriminators
     batch = tf.zeros((1, 128, 128, 3))
     with fused_layer_instance_norm(not args.composed_lin):
         graph = tf.function(trainer._replica_losses).get_concrete_function(batch, batch).graph
+        if args.hlo:
+            print(f"{len(all_ops(graph))} ops in the traced graph (its functions included)")
+            hlo = tf.function(trainer._replica_losses, jit_compile=True
+                              ).experimental_get_compiler_ir(batch, batch)(stage="optimized_hlo")
+            entry = hlo[hlo.index("ENTRY"):]
+            print(f"{hlo_instructions(entry)} instructions in the optimized HLO's entry "
+                  f"computation ({entry.count(' fusion(')} fusions)")
     ops = reduction_ops(graph)
     counts = collections.Counter(owner(op.name) for op in ops)
     maps = collections.Counter(owner(op.name) for op in ops if over_feature_maps(op))

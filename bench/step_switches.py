@@ -5,9 +5,13 @@ do the same on the GPU).
     python bench/step_switches.py                       # light ch 16, 128 px, 2 rounds
     python bench/step_switches.py --ch=32 --rounds=1 --settings=both,none
 
-Settings: `both` (the defaults), `none`, `batchedD` (only the D update's real and fake
-calls batched, `UGATITTask.batch_discriminator_calls`) and `onepassLIN` (only the
-one-pass LIN/AdaLIN, `normalization.fused_layer_instance_norm`). Each row is the
+Settings: `both` (the defaults), `none` (neither of the next two), `batchedD` (only the
+D update's real and fake calls batched, `UGATITTask.batch_discriminator_calls`),
+`onepassLIN` (only the one-pass LIN/AdaLIN, `normalization.fused_layer_instance_norm`)
+`unbatchedG` (the defaults but each generator's translation and identity calls
+apart, `UGATITTask.batch_translations` off) and `pairedD` (the defaults plus each pair
+of discriminators as one computation, `UGATITTask.pair_discriminator_calls`). Each
+row is the
 median of `--calls` timed loop calls of `--steps` iterations of the real Trainer step
 (graph mode, one constant batch: `train_rows.trainer_on_constant_batch`), after a
 one-iteration call that traces it and `common.median_ms`'s warm-up call.
@@ -23,9 +27,11 @@ from absl import app, flags
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-# setting -> (batch_discriminator_calls, fused_layer_instance_norm)
-SETTINGS = {"both": (True, True), "none": (False, False), "batchedD": (True, False),
-            "onepassLIN": (False, True)}
+# setting -> (batch_discriminator_calls, fused_layer_instance_norm, batch_translations,
+#             pair_discriminator_calls)
+SETTINGS = {"both": (True, True, True, False), "none": (False, False, True, False),
+            "batchedD": (True, False, True, False), "onepassLIN": (False, True, True, False),
+            "unbatchedG": (True, True, False, False), "pairedD": (True, True, True, True)}
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("settings", list(SETTINGS), f"Of {list(SETTINGS)}, run in this order.")
@@ -49,11 +55,13 @@ def time_setting(name):
 
     from ugatit_tf.layers import normalization
 
-    batched, one_pass = SETTINGS[name]
+    batched, one_pass, translations, paired = SETTINGS[name]
     with tempfile.TemporaryDirectory() as workdir:
         trainer, iterator, _ = trainer_on_constant_batch(
             None, workdir, FLAGS.steps, model=(FLAGS.light, FLAGS.ch, FLAGS.size))
         trainer.task.batch_discriminator_calls = batched
+        trainer.task.batch_translations = translations
+        trainer.task.pair_discriminator_calls = paired
         with normalization.fused_layer_instance_norm(one_pass):  # read while tracing
             trainer.prepare(iterator)
             metrics, _ = trainer._loop(iterator, tf.constant(1))

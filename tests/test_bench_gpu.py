@@ -24,9 +24,43 @@ def test_job_names_parse():
     assert gpu_bench.parse_job("tf-light-snconv")["trace_variant"] == "snconv"
     assert gpu_bench.parse_job("tf-light-unbatchedD")["trace_variant"] == "unbatchedD"
     assert gpu_bench.parse_job("tf-light-linunfused")["trace_variant"] == "linunfused"
+    assert gpu_bench.parse_job("tf-full-unbatchedG")["trace_variant"] == "unbatchedG"
     for bad in ("tf-light-xla-f64", "jax-light", "tf-medium"):
         with pytest.raises(ValueError):
             gpu_bench.parse_job(bad)
+
+
+def test_trace_variants_set_only_switches_the_job_applies():
+    """Each trace variant's keys are switches `run_tf_job` applies: a task switch must be
+    a boolean class attribute of the task (a typo would set a new, unused attribute)."""
+    from ugatit_tf.tasks.ugatit import UGATITTask
+
+    applied_elsewhere = {"float32_statistics", "matmul_conv_devices",
+                         "fused_layer_instance_norm"}
+    for name, options in gpu_bench.TRACE_VARIANTS.items():
+        for key in options:
+            assert key in applied_elsewhere or key in gpu_bench.TASK_SWITCHES, (name, key)
+    for switch in gpu_bench.TASK_SWITCHES:
+        assert isinstance(getattr(UGATITTask, switch, None), bool), switch
+
+
+def test_every_xla_flag_variant_parses():
+    """XLA parses XLA_FLAGS at its first compile and aborts the process on a value it
+    does not know (the fifth lease lost a job to `--xla_gpu_enable_command_buffer=
+    +CONVOLUTION`, which TF 2.21's XLA has no such type for). The CPU build parses the
+    GPU flags too, so each variant is checked here, in a subprocess of its own."""
+    import subprocess
+
+    program = ("import tensorflow as tf\n"
+               "print(float(tf.function(lambda x: 2 * x, jit_compile=True)"
+               "(tf.constant(1.0))))")
+    procs = {name: subprocess.Popen(  # side by side: each is mostly TF's import
+        [sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "XLA_FLAGS": flag, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        for name, flag in gpu_bench.VARIANTS.items()}
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0 and out.strip() == "2.0", (name, err[-2000:])
 
 
 def test_parallel_jobs_wait_for_go_and_other_processes(tmp_path):

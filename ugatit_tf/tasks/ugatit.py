@@ -93,7 +93,9 @@ class UGATITTask(TranslationTask):
         objectives in that order (tests/test_losses_fused.py). Each D runs three
         power-iteration rounds per iteration, as PT's three training-mode calls (real
         and fake in the D update, fake in the G update); with
-        `batch_discriminator_calls` the first two are one call on both batches.
+        `batch_discriminator_calls` the first two are one call on both batches. With
+        `pair_discriminator_calls` the two discriminators of each pair run as one
+        computation in both updates (`paired_discriminator_call`).
         """
         nets, weights = self.nets, self.loss_weights
         gen_optimizer, disc_optimizer = optimizers["generator"], optimizers["discriminator"]
@@ -109,12 +111,14 @@ class UGATITTask(TranslationTask):
                     d_total, d_terms = losses.discriminator_objective_on_fakes(
                         nets, real_a, real_b, translations["b2a"][0],
                         translations["a2b"][0], weights,
-                        batched=self.batch_discriminator_calls)
+                        batched=self.batch_discriminator_calls,
+                        paired=self.pair_discriminator_calls)
                     d_loss = disc_optimizer.scale_loss(d_total * loss_scale)
                 disc_optimizer.apply(disc_tape.gradient(d_loss, disc_variables),
                                      disc_variables)
             g_total, g_terms = losses.generator_objective_on_translations(
-                nets, real_a, real_b, translations, weights)
+                nets, real_a, real_b, translations, weights,
+                paired=self.pair_discriminator_calls)
             g_loss = gen_optimizer.scale_loss(g_total * loss_scale)
         if self.stack_mlp_gradients:
             grads = stacked_dense_gradients(gen_tape, g_loss, gen_variables,
@@ -124,17 +128,23 @@ class UGATITTask(TranslationTask):
         gen_optimizer.apply(grads, gen_variables)
         return {"D_loss": d_total, "G_loss": g_total, **d_terms, **g_terms}
 
-    @property
-    def batch_translations(self):
-        """Batch each generator's translation and identity calls: light models only
-        (see `losses.generator_translations` and tests/test_losses_fused.py)."""
-        return bool(self.nets.gen_a2b.light)
+    # Each generator's translation and identity calls as one call on both batches
+    # (`losses.generator_translations`, `batched`): four generator calls per iteration
+    # instead of six, held to the official numbers by tests/test_losses_fused.py and
+    # the golden step; set before the step is traced (gpu_bench's `unbatchedG`).
+    batch_translations = True
 
     # Each discriminator's real and fake calls of the D update as one call
     # (`losses.discriminator_objective_on_fakes`, `batched`): the same function, held
     # to the official numbers by the golden step (tests/test_golden.py); set before the
     # step is traced (bench/gpu_bench.py's `unbatchedD` times it off).
     batch_discriminator_calls = True
+
+    # The two discriminators of each pair (disGA and disGB, disLA and disLB) as one
+    # computation in the D and G updates (`paired_discriminator_call`): the same
+    # function (tests/test_losses_fused.py) in a smaller XLA step (8% fewer instructions,
+    # bench/RESULTS.md), slower on CPUs; off until timed on a GPU (gpu_bench's `pairedD`).
+    pair_discriminator_calls = False
 
     @property
     def stack_mlp_gradients(self):
