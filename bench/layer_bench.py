@@ -3,9 +3,10 @@
     python bench/layer_bench.py
     python bench/layer_bench.py --sections=lin --output=   # issue 17's part only
 
-1. `SpectralNormConv2D` in the deep discriminator layers: oneDNN's conv against the
-   matmul of the input windows (`ugatit_tf.layers.spectral_norm._conv_over_sigma`;
-   the layer's thresholds pick one, here each is forced in turn).
+1. `SpectralNormConv2D` in the deep discriminator layers and the two heads: oneDNN's
+   conv against the matmul of the input windows
+   (`ugatit_tf.layers.spectral_norm._conv_over_sigma`; the layer's thresholds pick
+   one, here each is forced in turn).
 2. The decoder's upsampling conv: the op-by-op graph of PT's `UpBlock2` head (nearest
    x2, reflection pad 1, 3x3 conv) against `UpsampleConv2D`'s sub-pixel conv.
 3. AdaLIN and LIN: the one-pass `normalization.layer_instance_norm` against the
@@ -50,6 +51,11 @@ DISCRIMINATOR_CONVS = [
         ("conv5", size // 16 + 2, 8, 16, 2),
         ("conv6", size // 32 + 2, 16, 32, 1))
 ]
+# The heads (4x4 convs to one channel) of the global (7 layers) and local (5 layers)
+# discriminators at ch 64, 256 px: the fifth GPU lease's profile pointed at them
+# (bench/RESULTS.md).
+DISCRIMINATOR_HEADS = [("ch 64, 256 px", "global head", 9, 32 * 64, 1, 1),
+                       ("ch 64, 256 px", "local head", 33, 8 * 64, 1, 1)]
 # (model, layer, input side, in channels, out channels): the generator's two upsampling
 # convs at ch 16, 32, 64.
 UPSAMPLING_CONVS = [
@@ -85,14 +91,15 @@ def time_call(fn, variables, x, jit_compile=False, traced_with=None):
 def spectral_norm_rows():
     rows = []
     defaults = spectral_norm._MATMUL_MIN_KERNEL, spectral_norm._MATMUL_CHANNELS_PER_ROW
-    for model, name, side, cin, cout, stride in DISCRIMINATOR_CONVS:
+    for model, name, side, cin, cout, stride in DISCRIMINATOR_CONVS + DISCRIMINATOR_HEADS:
         x = tf.random.normal((1, side, side, cin))
         times = {}
         # Force each path through the layer's thresholds: none passes the first, all
         # pass both at (0, 0).
         for path, thresholds in (("conv", (float("inf"), 0)), ("matmul", (0, 0))):
             spectral_norm._MATMUL_MIN_KERNEL, spectral_norm._MATMUL_CHANNELS_PER_ROW = thresholds
-            layer = spectral_norm.SpectralNormConv2D(cout, 4, strides=stride)
+            layer = spectral_norm.SpectralNormConv2D(cout, 4, strides=stride,
+                                                     use_bias=cout > 1)  # heads: none
             layer(x)
             times[path] = time_call(lambda t, layer=layer: layer(t, training=True),
                                     layer.trainable_weights, x)
