@@ -136,7 +136,7 @@ def ugatit_report(files, args):
                 print(f"    {r.key}: ours {r.ours:.2e}, PT {r.official:.2e} "
                       f"({r.ours / max(r.official, 1e-30):.1f}x)")
         if args.bounds and f32:
-            failures = float32_failures(g.name, f32) + float32_step_failures(f32)
+            failures = float32_failures(f32) + float32_step_failures(f32)
             print(f"    float32 bounds of tests/test_golden.py: "
                   f"{'pass' if not failures else f'{len(failures)} failures'}")
             for failure in failures:

@@ -115,45 +115,41 @@ F32_RATIO, F32_FLOOR = 2.0, 1e-6
 # version (precision.float32_internals("float32")) puts 1.6% of the full genA2B off.
 GEN_SHARE_FLOOR = 0.015
 
-# Arrays that miss the float32 bound, with the measured ratio (ours / official) and why.
-# Each is allowed up to its listed ratio; the list must stay under 5% of a file's arrays.
-# The rho gradients of AdaLIN/LIN: sums over the whole feature map of
-# (instance - layer) * d_out, whose terms cancel, so that the ~1e-5 (of scale) float32
+# Which arrays land above that bound is chance, and the CPU's kernels deal it: oneDNN picks
+# its convolution and matmul kernels by the instruction set, and each sums in its own
+# order. The same code and golden files gave, as our error / the official one:
+# - AMD Zen 4 (AVX-512): full genA2B UpBlock2.3.rho 2.61, full disGB cam_logit 8.6, light
+#   genA2B UpBlock1_1.norm1.rho 2.48, light genB2A UpBlock1_1.norm2.rho 2.27;
+# - AMD Zen 3 (AVX2 only): full disGA model.1.bias 2.89, full genA2B UpBlock2.7.weight
+#   2.08, light genA2B UpBlock2.8.rho 2.50; the four above all within 2x there.
+# So the rule is a count, not a list: per file at most `F32_MAX_OUTLIERS` of the ~190
+# arrays above the bound (measured: 2 on either CPU; a precision loss of our own, such as
+# a normalisation computed in float32 where PT's is exact enough, moves every array
+# downstream of it), and none above `F32_OUTLIER_RATIO` x the official error.
+# Why such outliers: the rho gradients of AdaLIN/LIN are sums over the whole feature map
+# of (instance - layer) * d_out, whose terms cancel, so that the ~1e-5 (of scale) float32
 # error of the gradient d_out arriving from the losses and discriminators is what they
 # carry: in the light genB2A's UpBlock1_1.norm2.rho (the generator objective alone,
 # 1.75e-5), 1.69e-5 comes from d_out, 6.6e-7 from the forward features, 1.8e-8 from the
 # op itself (one-pass `layer_instance_norm`: the exact rho gradient of its float32
-# inputs, rounded once; the composition's own rounding added 4.3e-7).
-# The normalisations pass d_out's error on unchanged (d_in's error ~ d_out's at every
-# LIN/AdaLIN), so which rho lands above 2x PyTorch's is chance: the composition of two
-# `normalize` had the full genA2B's UpBlock1_3.norm2.rho there, the one-pass form this one.
-# With the light file's inputs perturbed by ~1 float32 ulp, the generators' rho gradients
-# are as far from float64 in both forms: largest 3.3e-5 one-pass, 3.2e-5 composed (seed
-# 1), 2.05e-4 both (seed 4), mean 1.23e-5 / 1.20e-5 and 2.40e-5 / 2.53e-5.
-# The full global D's CAM logits (gmp_fc's: a 128-term dot product of the last conv's
-# features, whose terms cancel): chance, not an op of ours. On the same float32 input
-# TF's and torch's convolutions have the same error (conv6: 9.8e-7 of the scale both);
-# with the inputs perturbed by ~1 float32 ulp (8 seeds) ours are 1.7e-7 to 6.0e-7,
-# PT's 2.9e-7 to 6.2e-7: the file's inputs give ours its worst and PT's its best. Of
-# ours, 0.7e-6 is sigma's float32 dot product in the convs: a float64 sigma gives 1.2e-6,
-# inside the bound, but takes a float64 copy of every kernel per call (268 MB for the
+# inputs, rounded once; the composition's own rounding added 4.3e-7). With the light
+# file's inputs perturbed by ~1 float32 ulp, the generators' rho gradients are as far
+# from float64 in both forms: largest 3.3e-5 one-pass, 3.2e-5 composed (seed 1), 2.05e-4
+# both (seed 4), mean 1.23e-5 / 1.20e-5 and 2.40e-5 / 2.53e-5.
+# The full global D's CAM logits on Zen 4 (gmp_fc's: a 128-term dot product of the last
+# conv's features, whose terms cancel): on the same float32 input TF's and torch's
+# convolutions have the same error (conv6: 9.8e-7 of the scale both); with the inputs
+# perturbed by ~1 float32 ulp (8 seeds) ours are 1.7e-7 to 6.0e-7, PT's 2.9e-7 to
+# 6.2e-7: the file's inputs gave ours its worst and PT's its best. Of ours, 0.7e-6 is
+# sigma's float32 dot product in the convs: a float64 sigma gives 1.2e-6, inside the
+# bound, but takes a float64 copy of every kernel per call (268 MB for the
 # 4x4x1024x2048 kernel of the ch-64 global D), so it is not done.
-F32_EXCEPTIONS = {
-    ("ugatit_full_ch4_img128", "ggrad/genA2B/UpBlock2.3.rho"): 3.0,  # measured 2.61
-    ("ugatit_full_ch4_img128", "forward/disGB/cam_logit"): 10.0,  # 8.6
-    ("ugatit_light_ch4_img128", "ggrad/genA2B/UpBlock1_1.norm1.rho"): 2.5,  # 2.48
-    ("ugatit_light_ch4_img128", "ggrad/genB2A/UpBlock1_1.norm2.rho"): 2.5,  # 2.27
-}
+F32_MAX_OUTLIERS, F32_OUTLIER_RATIO = 4, 10.0
 
 
 def failures_over(rows, bound):
     """`"key: error > bound"` for each row whose error exceeds `bound(row)`."""
     return [f"{r.key}: {r.ours:.3g} > {bound(r):.3g}" for r in rows if not r.ours <= bound(r)]
-
-
-def float32_bound(golden_name, row):
-    """The float32 bound of one forward, loss or gradient row of file `golden_name`."""
-    return F32_EXCEPTIONS.get((golden_name, row.key), F32_RATIO) * row.official + F32_FLOOR
 
 
 def function_rows(rows):
@@ -162,10 +158,18 @@ def function_rows(rows):
             and not r.key.startswith("train")]
 
 
-def float32_failures(golden_name, rows):
-    """The float32 forward, loss and gradient rows of file `golden_name` over their bound
+def float32_failures(rows):
+    """The float32 forward, loss and gradient rows of one file that break the float32
+    rule: any over `F32_OUTLIER_RATIO` x the official error (+ `F32_FLOOR`), and all those
+    over `F32_RATIO` x once there are more than `F32_MAX_OUTLIERS` of them
     (tests/test_golden.py; bench/golden_report.py --bounds)."""
-    return failures_over(function_rows(rows), lambda r: float32_bound(golden_name, r))
+    rows = function_rows(rows)
+    over = failures_over(rows, lambda r: F32_RATIO * r.official + F32_FLOOR)
+    far = failures_over(rows, lambda r: F32_OUTLIER_RATIO * r.official + F32_FLOOR)
+    if len(over) > F32_MAX_OUTLIERS:
+        return [f"{len(over)} arrays over {F32_RATIO:g}x the official error, more than "
+                f"{F32_MAX_OUTLIERS}:"] + over
+    return far
 
 
 def float32_step_failures(rows):

@@ -11,10 +11,10 @@ numbers of ../shared/golden/ugatit/ (float64 references, see its README).
 import numpy as np
 import pytest
 from golden import (
-    F32_EXCEPTIONS,
-    F32_FLOOR,
-    F32_RATIO,
+    F32_MAX_OUTLIERS,
+    F32_OUTLIER_RATIO,
     Golden,
+    Row,
     all_rows,
     failures_over,
     float32_failures,
@@ -75,16 +75,24 @@ def test_float64_training_step_is_the_official_step(rows64):
     assert not failures, "\n".join(failures)
 
 
-def test_float32_is_as_accurate_as_pytorch(rows32, golden):
-    failures = float32_failures(golden.name, rows32)
-    assert not failures, "\n".join(failures)
+def test_float32_is_as_accurate_as_pytorch(rows32):
+    """Forward, losses, gradients: each array within 2x the official float32 error
+    (+1e-6 of the scale), but for a few whose place is chance (tests/golden.py says which
+    landed there on which CPU, and why)."""
     rows = function_rows(rows32)
-    excepted = [key for name, key in F32_EXCEPTIONS if name == golden.name]
-    assert len(excepted) < 0.05 * len(rows), "the exception list covers 5% of the arrays"
-    # An exception that is no longer needed is taken off the list.
-    stale = [r.key for r in rows if r.key in excepted
-             and r.ours <= F32_RATIO * r.official + F32_FLOOR]
-    assert not stale, f"these now meet the bound; remove them from F32_EXCEPTIONS: {stale}"
+    assert len(rows) > 25 * F32_MAX_OUTLIERS  # the outliers stay a few percent
+    failures = float32_failures(rows32)
+    assert not failures, "\n".join(failures)
+
+
+def test_float32_rule_flags_many_or_far_outliers():
+    """The count rule fails on one array far off or on more than a few over 2x."""
+    ok = [Row("grad", f"g{i}", 1e-6, 1e-6) for i in range(100)]
+    over = lambda i, ratio: Row("grad", f"o{i}", ratio * 1e-5 + 1e-6, 1e-5)  # noqa: E731
+    assert float32_failures(ok + [over(i, 3.0) for i in range(F32_MAX_OUTLIERS)]) == []
+    assert len(float32_failures(ok + [over(i, 3.0) for i in range(F32_MAX_OUTLIERS + 1)])
+               ) == F32_MAX_OUTLIERS + 2
+    assert float32_failures(ok + [over(0, 1.01 * F32_OUTLIER_RATIO)]) != []
 
 
 def test_parameter_counts_match(golden):
