@@ -28,7 +28,10 @@ and its peak memory is its own:
   (`UGATITTask.pair_discriminator_calls`),
   `-linunfused` with `normalization.fused_layer_instance_norm(False)` (LIN and AdaLIN
   as the composition of two `normalize` and `affine_mix`, before their one-pass form),
-  `-unbatchedG` with each generator's translation and identity calls apart.
+  `-unbatchedG` with each generator's translation and identity calls apart,
+  `-nograppler` with TF's graph optimiser (grappler) off for the process (XLA then
+  converts the step as traced; on the CPU that took 7 s off a warm start:
+  bench/startup_bench.py, bench/RESULTS.md).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
   the CPU step's (train.py's CPU default), from the same weights and batch.
 
@@ -89,14 +92,16 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
 # `UGATITTask.batch_discriminator_calls` off), LIN and AdaLIN composed as before their
 # one-pass `layer_instance_norm` (`linunfused`), each generator's translation and
 # identity calls apart (`unbatchedG`, `UGATITTask.batch_translations` off), each pair of
-# discriminators as one computation (`pairedD`, `UGATITTask.pair_discriminator_calls`).
+# discriminators as one computation (`pairedD`, `UGATITTask.pair_discriminator_calls`),
+# grappler off (`nograppler`).
 TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "f64internals": {"float32_statistics": False},
                   "snconv": {"matmul_conv_devices": ("CPU",)},
                   "unbatchedD": {"batch_discriminator_calls": False},
                   "linunfused": {"fused_layer_instance_norm": False},
                   "unbatchedG": {"batch_translations": False},
-                  "pairedD": {"pair_discriminator_calls": True}}
+                  "pairedD": {"pair_discriminator_calls": True},
+                  "nograppler": {"grappler": False}}
 # The trace variants' keys that are `UGATITTask` class switches (set on the task).
 TASK_SWITCHES = ("batch_discriminator_calls", "batch_translations",
                  "pair_discriminator_calls")
@@ -187,6 +192,8 @@ def run_tf_job(spec):
     if "matmul_conv_devices" in options:
         traced_with.enter_context(
             spectral_norm.matmul_conv_devices(*options["matmul_conv_devices"]))
+    if options.get("grappler") is False:
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     if "fused_layer_instance_norm" in options:
         traced_with.enter_context(
             normalization.fused_layer_instance_norm(options["fused_layer_instance_norm"]))

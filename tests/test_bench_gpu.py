@@ -25,6 +25,7 @@ def test_job_names_parse():
     assert gpu_bench.parse_job("tf-light-unbatchedD")["trace_variant"] == "unbatchedD"
     assert gpu_bench.parse_job("tf-light-linunfused")["trace_variant"] == "linunfused"
     assert gpu_bench.parse_job("tf-full-unbatchedG")["trace_variant"] == "unbatchedG"
+    assert gpu_bench.parse_job("tf-light-nograppler")["trace_variant"] == "nograppler"
     for bad in ("tf-light-xla-f64", "jax-light", "tf-medium"):
         with pytest.raises(ValueError):
             gpu_bench.parse_job(bad)
@@ -36,7 +37,7 @@ def test_trace_variants_set_only_switches_the_job_applies():
     from ugatit_tf.tasks.ugatit import UGATITTask
 
     applied_elsewhere = {"float32_statistics", "matmul_conv_devices",
-                         "fused_layer_instance_norm"}
+                         "fused_layer_instance_norm", "grappler"}
     for name, options in gpu_bench.TRACE_VARIANTS.items():
         for key in options:
             assert key in applied_elsewhere or key in gpu_bench.TASK_SWITCHES, (name, key)
