@@ -15,8 +15,9 @@ folder: the first run fills it (cold), the next ones load the compiled step from
   compile or the cache load, then the step);
 - `total`: process start to the end of the first step.
 The trace, instantiation and conversion grow with the number of ops in the step
-(`graph_ops`), not with ch or the image size; the host's speed sets them, so on a GPU
-machine they are most of a warm start (bench/RESULTS.md). On this machine the phases
+(`graph_ops`), which ch and the image size change only a little (they pick the
+spectral-norm convs' path); the host's speed sets them, so on a GPU machine they are
+most of a warm start (bench/RESULTS.md). On this machine the phases
 vary by ~10% between runs, so compare changes in alternating runs.
 """
 
@@ -67,9 +68,8 @@ def child(cache_dir):
         metrics, _ = trainer._loop(iterator, tf.constant(1))
         loss = float(metrics["D_loss"])
         stepped = time.perf_counter()
-    step_graph = concrete.graph._functions  # the step: the loop's largest function
-    graph_ops = max(len(f.graph.get_operations()) for f in step_graph.values()
-                    if hasattr(f, "graph"))
+    functions = concrete.graph._functions.values()  # the step is the largest
+    graph_ops = max(len(f.graph.get_operations()) for f in functions if hasattr(f, "graph"))
     print(json.dumps({
         "import": imported - _PROCESS_START, "build": built - imported,
         "trace": traced - built, "instantiate": instantiated - traced,

@@ -98,9 +98,8 @@ def test_trainer_step_equals_reference_step(tmp_path, monkeypatch, batched,
     """Light unbatched: bitwise equal. Batched translations (the default), batched
     discriminator calls and full (whose MLP kernel gradient is one stacked product):
     float rounding."""
-    monkeypatch.setattr(UGATITTask, "batch_translations", property(lambda self: batched))
-    monkeypatch.setattr(UGATITTask, "batch_discriminator_calls",
-                        property(lambda self: batched_discriminators))
+    monkeypatch.setattr(UGATITTask, "batch_translations", batched)
+    monkeypatch.setattr(UGATITTask, "batch_discriminator_calls", batched_discriminators)
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
     config = tiny_config()
     config.model.light = light
