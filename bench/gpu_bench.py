@@ -29,6 +29,9 @@ and its peak memory is its own:
   `-linunfused` with `normalization.fused_layer_instance_norm(False)` (LIN and AdaLIN
   as the composition of two `normalize` and `affine_mix`, before their one-pass form),
   `-unbatchedG` with each generator's translation and identity calls apart,
+  `-matmulconvs` with every conv that `windows_matmul.takes_matmul` as a matmul of its
+  input windows on the GPU (`windows_matmul.convs_as_matmul("GPU")`: no cuDNN calls
+  left to split XLA's command buffers but the generators' 7x7 heads),
   `-nograppler` with TF's graph optimiser (grappler) off for the process (XLA then
   converts the step as traced; on the CPU that took 7 s off a warm start:
   bench/startup_bench.py, bench/RESULTS.md).
@@ -93,7 +96,7 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
 # one-pass `layer_instance_norm` (`linunfused`), each generator's translation and
 # identity calls apart (`unbatchedG`, `UGATITTask.batch_translations` off), each pair of
 # discriminators as one computation (`pairedD`, `UGATITTask.pair_discriminator_calls`),
-# grappler off (`nograppler`).
+# grappler off (`nograppler`), convs as windows matmuls on the GPU (`matmulconvs`).
 TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "f64internals": {"float32_statistics": False},
                   "snconv": {"matmul_conv_devices": ("CPU",)},
@@ -101,7 +104,8 @@ TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "linunfused": {"fused_layer_instance_norm": False},
                   "unbatchedG": {"batch_translations": False},
                   "pairedD": {"pair_discriminator_calls": True},
-                  "nograppler": {"grappler": False}}
+                  "nograppler": {"grappler": False},
+                  "matmulconvs": {"convs_as_matmul": ("GPU",)}}
 # The trace variants' keys that are `UGATITTask` class switches (set on the task).
 TASK_SWITCHES = ("batch_discriminator_calls", "batch_translations",
                  "pair_discriminator_calls")
@@ -180,7 +184,7 @@ def run_tf_job(spec):
     from train_rows import trainer_on_constant_batch
 
     from ugatit_tf import runtime
-    from ugatit_tf.layers import normalization, spectral_norm
+    from ugatit_tf.layers import normalization, spectral_norm, windows_matmul
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
@@ -192,6 +196,9 @@ def run_tf_job(spec):
     if "matmul_conv_devices" in options:
         traced_with.enter_context(
             spectral_norm.matmul_conv_devices(*options["matmul_conv_devices"]))
+    if "convs_as_matmul" in options:
+        traced_with.enter_context(
+            windows_matmul.convs_as_matmul(*options["convs_as_matmul"]))
     if options.get("grappler") is False:
         tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     if "fused_layer_instance_norm" in options:

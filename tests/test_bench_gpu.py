@@ -36,7 +36,7 @@ def test_trace_variants_set_only_switches_the_job_applies():
     a boolean class attribute of the task (a typo would set a new, unused attribute)."""
     from ugatit_tf.tasks.ugatit import UGATITTask
 
-    applied_elsewhere = {"float32_statistics", "matmul_conv_devices",
+    applied_elsewhere = {"float32_statistics", "matmul_conv_devices", "convs_as_matmul",
                          "fused_layer_instance_norm", "grappler"}
     for name, options in gpu_bench.TRACE_VARIANTS.items():
         for key in options:

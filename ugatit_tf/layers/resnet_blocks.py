@@ -12,12 +12,14 @@ from ugatit_tf.layers.normalization import (
 )
 from ugatit_tf.layers.padding import ReflectionPad2D
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
+from ugatit_tf.layers.windows_matmul import WindowsConv2D
 
 
 def conv2d(filters, kernel_size, strides=1, fan_in=None, name=None, dtype=None):
-    """A bias-free, valid-padded conv initialised like PT's `nn.Conv2d`."""
+    """A bias-free, valid-padded conv initialised like PT's `nn.Conv2d` (a windows
+    matmul inside `windows_matmul.convs_as_matmul`)."""
     fan_in = fan_in if fan_in is not None else filters
-    return keras.layers.Conv2D(
+    return WindowsConv2D(
         filters, kernel_size, strides=strides, padding="valid", use_bias=False,
         kernel_initializer=pytorch_uniform(fan_in * kernel_size * kernel_size),
         dtype=dtype, name=name)

@@ -26,6 +26,7 @@ from keras import ops
 from ugatit_tf.layers.arguments import check_positive_int
 from ugatit_tf.layers.precision import internal_dtype
 from ugatit_tf.layers.switches import TraceSwitch
+from ugatit_tf.layers.windows_matmul import device_type, patches, takes_matmul, valid_conv
 
 _NORM_EPSILON = 1e-12  # torch.nn.functional.normalize's default
 # `_conv_over_sigma` runs the conv as a matmul when the kernel has at least this many
@@ -246,8 +247,7 @@ class SpectralNormConv2D(SpectralNormBase):
                             or math.prod(out_shape) >= math.prod(self.kernel.shape)):
             kernel, (sigma,) = self._kernel_and_sigmas(training)
             kernel = ops.cast(kernel / sigma, dtype)
-            out = self._add_bias(ops.conv(inputs, kernel, strides=self.strides,
-                                          padding="valid"))
+            out = self._add_bias(valid_conv(inputs, kernel, self.strides))
             return ops.cast(out, self.compute_dtype)
         # conv(x, W / sigma) == conv(x, W) / sigma: divide whichever is smaller (and the
         # output where parts of the batch have their own sigma). The deep layers'
@@ -273,26 +273,6 @@ class SpectralNormConv2D(SpectralNormBase):
             "kernel_size": self.kernel_size,
             "strides": self.strides,
         }
-
-
-def _patches(inputs, kernel_size, strides, out_shape):
-    """im2col: the `[N * H' * W', k * k * C]` matrix of the valid conv's input windows,
-    columns in the kernel's (kh, kw, C) order."""
-    _, out_h, out_w, _ = out_shape
-    windows = [inputs[:, i:i + strides * (out_h - 1) + 1:strides,
-                      j:j + strides * (out_w - 1) + 1:strides, :]
-               for i in range(kernel_size) for j in range(kernel_size)]
-    return tf.reshape(tf.concat(windows, axis=-1), (-1, kernel_size**2 * inputs.shape[-1]))
-
-
-def _device_type(tensor):
-    """The device type ("CPU", "GPU") where `tensor` is placed: from its device if it
-    has one (eager tensors, and graph tensors under a device scope such as a
-    tf.distribute replica's), else GPU if the machine has one."""
-    device = getattr(tensor, "device", "") or ""
-    if device:
-        return tf.DeviceSpec.from_string(device).device_type
-    return "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
 
 
 def _group_divisor(sigmas, x):
@@ -324,7 +304,8 @@ def _conv_over_sigma(inputs, kernel, states, strides, out_shape):
 
     On CPUs and GPUs (`matmul_conv_devices` says where), when the kernel is large and the
     output has few positions for its channels, the conv is run as a matmul of the
-    input windows (`_patches`) with the kernel matrix: for such shapes oneDNN's conv and its
+    input windows (`windows_matmul.patches`) with the kernel matrix, and so is every
+    conv that `windows_matmul.takes_matmul`: for such shapes oneDNN's conv and its
     gradients spend their time reordering the kernel (the global discriminator's
     4x4x1024x2048 conv on 3x3 positions at ch 64, 128 px: 189 ms forward and backward,
     72 ms as a matmul). The kernel's gradient terms are then one matmul, of the
@@ -332,9 +313,10 @@ def _conv_over_sigma(inputs, kernel, states, strides, out_shape):
     """
     dtype = inputs.dtype
     batch, out_h, out_w, units = out_shape
-    as_matmul = (batch is not None and math.prod(kernel.shape) >= _MATMUL_MIN_KERNEL
-                 and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units
-                 and _device_type(inputs) in _MATMUL_DEVICES.value)
+    as_matmul = takes_matmul(inputs, kernel.shape[0], strides) or (
+        batch is not None and math.prod(kernel.shape) >= _MATMUL_MIN_KERNEL
+        and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units
+        and device_type(inputs) in _MATMUL_DEVICES.value)
     strides = [1, strides, strides, 1]
     us = [u for u, _, _ in states]
     vs = [v for _, v, _ in states]
@@ -374,8 +356,8 @@ def _conv_over_sigma(inputs, kernel, states, strides, out_shape):
 
     if not as_matmul:
         return forward(inputs, kernel)
-    patches = _patches(inputs, kernel.shape[0], strides[1], out_shape)
-    return tf.reshape(forward(patches, kernel), (batch, out_h, out_w, units))
+    windows = patches(inputs, kernel.shape[0], strides[1])
+    return tf.reshape(forward(windows, kernel), (-1, out_h, out_w, units))
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")

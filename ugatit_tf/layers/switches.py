@@ -1,6 +1,7 @@
 """Module-level switches that code reads while it is traced: the speed and precision
 choices that are not layer arguments (`precision.float32_internals`,
-`spectral_norm.matmul_conv_devices`, `normalization.fused_layer_instance_norm`)."""
+`spectral_norm.matmul_conv_devices`, `windows_matmul.convs_as_matmul`,
+`normalization.fused_layer_instance_norm`)."""
 
 import contextlib
 

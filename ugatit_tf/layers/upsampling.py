@@ -6,6 +6,7 @@ import tensorflow as tf
 from keras import ops
 
 from ugatit_tf.layers.spectral_norm import pytorch_uniform
+from ugatit_tf.layers.windows_matmul import valid_conv
 
 
 def _phase_taps(kernel, axis):
@@ -65,7 +66,7 @@ class UpsampleConv2D(keras.layers.Layer):
         phases = [cols for row in rows for cols in _phase_taps(row, axis=1)]  # (a, b) order
         kernel = ops.cast(ops.concatenate(phases, axis=-1), self.compute_dtype)
         padded = ops.pad(inputs, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="symmetric")
-        out = ops.conv(padded, kernel, padding="valid")  # [N, H + 1, W + 1, 4 * filters]
+        out = valid_conv(padded, kernel)  # [N, H + 1, W + 1, 4 * filters]
         f = self.filters
         # Phase (a, b) at output (2i + a, 2j + b) is its conv output at (i + a, j + b).
         windows = [out[:, :-1, :-1, :f], out[:, :-1, 1:, f:2 * f],

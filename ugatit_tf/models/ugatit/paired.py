@@ -9,12 +9,13 @@ grouped 1x1 convolution; pads and activations run unchanged. The traced light st
 has 8% fewer XLA instructions with it (the power iterations still run per network);
 whether that makes a GPU step faster is not yet measured (bench/RESULTS.md).
 
-Grouped convolutions rather than batched matmuls of the input windows (`_patches`, as
-`SpectralNormConv2D` runs its large kernels): the windows cost 16 strided slices and a
-concat per conv and their gradients as many ops again, which made the traced step
-larger than the two calls (bench/reduction_census.py --hlo). TF 2.21 runs grouped
-Conv2D and its gradients on the CPU in eager, graph and XLA modes; on GPUs XLA hands
-convolutions to cuDNN, which has grouped ones (not yet run there).
+Grouped convolutions rather than batched matmuls of the input windows
+(`windows_matmul.patches`, as `SpectralNormConv2D` runs its large kernels): the windows
+cost 16 strided slices and a concat per conv and their gradients as many ops again,
+which made the traced step larger than the two calls (bench/reduction_census.py
+--hlo). TF 2.21 runs grouped Conv2D and its gradients on the CPU in eager, graph and
+XLA modes; on GPUs XLA hands convolutions to cuDNN, which has grouped ones (not yet
+run there).
 """
 
 import keras
