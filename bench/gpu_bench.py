@@ -278,7 +278,8 @@ CHECK_STEPS = 3
 
 def run_check():
     """Losses of CHECK_STEPS iterations on the CPU (graph step) and on the GPU (XLA step,
-    TF32 on, then off) from the same weights and batch; prints `RESULT {json}`."""
+    TF32 on, then off, then TF32 on with the `matmulconvs` variant's convs) from the same
+    weights and batch; prints `RESULT {json}`."""
     if FLAGS.cache_dir:
         from ugatit_tf import runtime
 
@@ -288,16 +289,19 @@ def run_check():
     from train_rows import trainer_on_constant_batch
 
     from ugatit_tf import runtime
+    from ugatit_tf.layers import windows_matmul
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
-    runs = {"cpu_graph": ("/cpu:0", False, True)}
+    runs = {"cpu_graph": ("/cpu:0", False, True, ())}
     if on_gpu:
-        runs.update(gpu_xla_tf32=("/gpu:0", True, True), gpu_xla_fp32=("/gpu:0", True, False))
+        runs.update(gpu_xla_tf32=("/gpu:0", True, True, ()),
+                    gpu_xla_fp32=("/gpu:0", True, False, ()),
+                    gpu_xla_tf32_matmulconvs=("/gpu:0", True, True, ("GPU",)))
     losses = {}
     with tempfile.TemporaryDirectory() as workdir:
         weights = os.path.join(workdir, "initial")
-        for i, (name, (device, xla, tf32)) in enumerate(runs.items()):
+        for i, (name, (device, xla, tf32, matmul_devices)) in enumerate(runs.items()):
             tf.config.experimental.enable_tensor_float_32_execution(tf32)
             trainer, iterator, _ = trainer_on_constant_batch(
                 None, os.path.join(workdir, name), 1, jit_compile=xla, device=device,
@@ -308,7 +312,8 @@ def run_check():
                 trainer.checkpoint.read(weights).assert_existing_objects_matched()
             steps = []
             for _ in range(CHECK_STEPS):
-                metrics, _ = trainer._loop(iterator, tf.constant(1))
+                with windows_matmul.convs_as_matmul(*matmul_devices):  # read when traced
+                    metrics, _ = trainer._loop(iterator, tf.constant(1))
                 steps.append({k: float(v) for k, v in metrics.items()})
             losses[name] = steps
     reference = losses["cpu_graph"]

@@ -7,6 +7,7 @@
                                                       # one-pass `layer_instance_norm`
     python bench/reduction_census.py --paired_discriminators  # pair_discriminator_calls
     python bench/reduction_census.py --hlo        # also count the XLA step's HLO ops
+    python bench/reduction_census.py --hlo --convs_as_matmul  # windows_matmul's switch
 
 On a GPU each reduction is at least one kernel launch: the H200 profile of the light
 step had ~1,300 reduction kernels per iteration (bench/RESULTS.md, third lease), about
@@ -74,6 +75,9 @@ def main():
     parser.add_argument("--paired_discriminators", action="store_true",
                         help="each pair of discriminators as one computation "
                              "(UGATITTask.pair_discriminator_calls)")
+    parser.add_argument("--convs_as_matmul", action="store_true",
+                        help="every conv that can as a windows matmul "
+                             "(windows_matmul.convs_as_matmul, here on the CPU)")
     parser.add_argument("--hlo", action="store_true",
                         help="also count all ops of the traced graph and the instructions "
                              "of the step's optimized XLA HLO (a rough kernel-count proxy)")
@@ -83,6 +87,7 @@ def main():
     from train_rows import make_config
 
     from ugatit_tf.layers.normalization import fused_layer_instance_norm
+    from ugatit_tf.layers.windows_matmul import convs_as_matmul
     from ugatit_tf.trainer import Trainer
 
     config = make_config(not args.full, 4, 128)
@@ -90,7 +95,8 @@ def main():
                       float32_statistics=not args.float64_statistics)
     trainer.task.pair_discriminator_calls = args.paired_discriminators
     batch = tf.zeros((1, 128, 128, 3))
-    with fused_layer_instance_norm(not args.composed_lin):
+    matmul_devices = ("CPU",) if args.convs_as_matmul else ()
+    with fused_layer_instance_norm(not args.composed_lin), convs_as_matmul(*matmul_devices):
         graph = tf.function(trainer._replica_losses).get_concrete_function(batch, batch).graph
         if args.hlo:
             print(f"{len(all_ops(graph))} ops in the traced graph (its functions included)")
@@ -98,7 +104,8 @@ def main():
                               ).experimental_get_compiler_ir(batch, batch)(stage="optimized_hlo")
             entry = hlo[hlo.index("ENTRY"):]
             print(f"{hlo_instructions(entry)} instructions in the optimized HLO's entry "
-                  f"computation ({entry.count(' fusion(')} fusions)")
+                  f"computation ({entry.count(' fusion(')} fusions, "
+                  f"{entry.count(' convolution(')} convolutions)")
     ops = reduction_ops(graph)
     counts = collections.Counter(owner(op.name) for op in ops)
     maps = collections.Counter(owner(op.name) for op in ops if over_feature_maps(op))
