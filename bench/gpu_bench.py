@@ -330,6 +330,22 @@ def run_check():
 
 # ---- driver --------------------------------------------------------------------------
 
+def check_tensorflow_importable(specs):
+    """Stops before any job runs when TF jobs are asked for and TensorFlow or Keras is not
+    importable (the sixth lease lost a call to this: every TF job failed on `import keras`
+    after the official job had run, because TF's environment was not sourced)."""
+    import importlib.util
+
+    if not any(spec["side"] in ("tf", "check") for spec in specs):
+        return
+    missing = [m for m in ("tensorflow", "keras") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise app.UsageError(
+            f"{' and '.join(missing)} not importable by {sys.executable}: on the GPU "
+            "machine, source TensorFlow's environment first (`. .carry/gpu/env.sh`, "
+            "../shared/gpu/README.md), or run only pt- jobs.")
+
+
 class UtilisationSampler:
     """`nvidia-smi` sampled every 100 ms in the background, read back by time window."""
 
@@ -546,6 +562,7 @@ def main(argv):
     parallel = [(job, parse_job(job)) for job in FLAGS.parallel_jobs]
     if any(spec["side"] != "tf" for _, spec in parallel):
         raise app.UsageError("--parallel_jobs takes TF jobs only (tf-...).")
+    check_tensorflow_importable([spec for _, spec in specs + parallel])
     sampler = UtilisationSampler(os.path.join(tempfile.gettempdir(), "gpu_bench_smi.csv"))
     results = []
     try:

@@ -137,3 +137,18 @@ def test_logged_training_rate_is_read_back_by_step(tmp_path):
     assert tensorboard_rate.median_rate(rates, skip=2) == pytest.approx(4.0)
     with pytest.raises(ValueError, match="none left"):
         tensorboard_rate.median_rate(rates, skip=5)
+
+
+def test_tf_jobs_stop_early_when_tensorflow_is_not_importable(monkeypatch):
+    import importlib.util
+
+    from absl import app
+
+    specs = [gpu_bench.parse_job("pt-light-b1"), gpu_bench.parse_job("tf-light-xla-f32-b1")]
+    gpu_bench.check_tensorflow_importable(specs)  # importable here
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "keras" else real_find_spec(name, *a))
+    with pytest.raises(app.UsageError, match="keras not importable.*env.sh"):
+        gpu_bench.check_tensorflow_importable(specs)
+    gpu_bench.check_tensorflow_importable(specs[:1])  # the official code alone needs neither

@@ -43,6 +43,10 @@ F32_EXCEPTIONS = {
     ("attention_gan1_ngf4_img96_res3", "train/weights/G_B2A/model.10.conv_block.1.weight"):
         (2.6, 1.8e-3),
     ("attention_gan1_ngf4_img96_res3", "train/weights/G_A2B/model.30.bias"): (3.3, 1.0e-4),
+    # Within the bound on earlier machines; 2.2x (6.7e-5) on an AMD Zen 4 (family 25,
+    # model 17) with Keras 3.15.1, at this commit and the one before it alike.
+    ("attention_gan1_ngf4_img96_res3", "train/weights/G_A2B/model.11.conv_block.1.weight"):
+        (2.2, 2.0e-4),
     ("attention_gan2_ngf4_img64_res3", "train/weights/G_B/resnet_blocks.0.conv1.weight"):
         (2.2, 4.1e-4),
 }
