@@ -86,7 +86,8 @@ def get_export(tmp_path_factory, mode):
     return _EXPORTS[mode]
 
 
-@pytest.fixture(scope="module", params=["light", "full"])
+# The full model's export (a minute to build on 2 cores) runs with `-m slow`, as CI does.
+@pytest.fixture(scope="module", params=["light", pytest.param("full", marks=pytest.mark.slow)])
 def export(request, tmp_path_factory):
     return get_export(tmp_path_factory, request.param)
 
@@ -306,6 +307,7 @@ def test_tflite_limits_are_documented(light_export):
     assert out["image"].shape[1:3] != (30, 30)
 
 
+@pytest.mark.slow
 def test_full_signature_has_fixed_size(full_export):
     with pytest.raises(tf.errors.InvalidArgumentError, match=f"{SIZE}x{SIZE} images only"):
         full_export.loaded.signatures["a2b"](images=tf.zeros([1, 2 * SIZE, 2 * SIZE, 3]))

@@ -21,6 +21,7 @@ def read_log(path):
     return path.read_text(errors="replace")
 
 
+@pytest.mark.slow  # a minute on 2 cores: two train.py processes and a resume
 def test_sigterm_saves_at_the_loop_boundary_and_resume_survives_a_lost_state_file(
         tmp_path):
     """Item 3 (SIGTERM wrote no checkpoint), then items 1 and 2 on what it left: the

@@ -36,7 +36,10 @@ def run(script, *args):
                           capture_output=True, text=True, timeout=900, env=env)
 
 
-@pytest.fixture(scope="module", params=sorted(TASKS))
+# AttentionGAN's run (its scheme II model is the slowest to trace) is in `-m slow`, as CI runs.
+@pytest.fixture(scope="module", params=[
+    pytest.param(name, marks=pytest.mark.slow) if name.startswith("attention_gan") else name
+    for name in sorted(TASKS)])
 def trained(request, tmp_path_factory):
     preset, overrides = TASKS[request.param]
     workdir = str(tmp_path_factory.mktemp(request.param) / "run")
