@@ -76,7 +76,7 @@ def main():
                         help="each pair of discriminators as one computation "
                              "(UGATITTask.pair_discriminator_calls)")
     parser.add_argument("--convs_as_matmul", action="store_true",
-                        help="every conv that can as a windows matmul "
+                        help="every conv that can run as a windows matmul "
                              "(windows_matmul.convs_as_matmul, here on the CPU)")
     parser.add_argument("--hlo", action="store_true",
                         help="also count all ops of the traced graph and the instructions "

@@ -11,7 +11,7 @@ D update's real and fake calls batched, `UGATITTask.batch_discriminator_calls`),
 `unbatchedG` (the defaults but each generator's translation and identity calls
 apart, `UGATITTask.batch_translations` off), `pairedD` (the defaults plus each pair
 of discriminators as one computation, `UGATITTask.pair_discriminator_calls`) and
-`matmulconvs` (the defaults with every conv that can as a windows matmul on this
+`matmulconvs` (the defaults with every conv that can run as a windows matmul on this
 machine's device type, `windows_matmul.convs_as_matmul`). Each row is the
 median of `--calls` timed loop calls of `--steps` iterations of the real Trainer step
 (graph mode, one constant batch: `train_rows.trainer_on_constant_batch`), after a

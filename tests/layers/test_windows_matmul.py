@@ -57,7 +57,8 @@ def test_windows_conv2d_shared_checks():
 
 
 @pytest.mark.parametrize("kwargs", [{"padding": "same"}, {"dilation_rate": 2},
-                                    {"kernel_size": (3, 1)}, {"strides": (1, 2)}])
+                                    {"kernel_size": (3, 1)}, {"strides": (1, 2)},
+                                    {"data_format": "channels_first"}])
 def test_windows_conv2d_rejects_what_valid_conv_does_not_run(kwargs):
     args = {"filters": 2, "kernel_size": 3, **kwargs}
     with pytest.raises(ValueError, match="valid padding"):

@@ -304,8 +304,8 @@ def _conv_over_sigma(inputs, kernel, states, strides, out_shape):
 
     On CPUs and GPUs (`matmul_conv_devices` says where), when the kernel is large and the
     output has few positions for its channels, the conv is run as a matmul of the
-    input windows (`windows_matmul.patches`) with the kernel matrix, and so is every
-    conv that `windows_matmul.takes_matmul`: for such shapes oneDNN's conv and its
+    input windows (`windows_matmul.patches`) with the kernel matrix, as is every conv
+    for which `windows_matmul.takes_matmul` holds: for such shapes oneDNN's conv and its
     gradients spend their time reordering the kernel (the global discriminator's
     4x4x1024x2048 conv on 3x3 positions at ch 64, 128 px: 189 ms forward and backward,
     72 ms as a matmul). The kernel's gradient terms are then one matmul, of the

@@ -75,17 +75,19 @@ def valid_conv(inputs, kernel, strides=1):
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
 class WindowsConv2D(keras.layers.Conv2D):
-    """`keras.layers.Conv2D` (valid padding, square kernel and strides, no dilation)
-    whose convolution runs through `valid_conv`: a windows matmul inside
+    """`keras.layers.Conv2D` (valid padding, square kernel and strides, no dilation or
+    groups, NHWC) whose convolution runs through `valid_conv`: a windows matmul inside
     `convs_as_matmul`, the same convolution outside. Same weights and config."""
 
     def __init__(self, filters, kernel_size, strides=1, **kwargs):
         super().__init__(filters, kernel_size, strides=strides, **kwargs)
         k, s = self.kernel_size, self.strides
         if (self.padding != "valid" or k[0] != k[1] or s[0] != s[1]
-                or self.dilation_rate != (1, 1) or self.groups != 1):
+                or self.dilation_rate != (1, 1) or self.groups != 1
+                or self.data_format != "channels_last"):
             raise ValueError(f"{type(self).__name__} takes valid padding, a square kernel "
-                             f"and strides, no dilation or groups; got {self.get_config()}.")
+                             f"and strides, no dilation or groups, channels_last; got "
+                             f"{self.get_config()}.")
 
     def convolution_op(self, inputs, kernel):
         return valid_conv(inputs, kernel, self.strides[0])
