@@ -24,8 +24,6 @@ and its peak memory is its own:
   convs where the default takes the windows matmul on GPUs too; the fourth lease's
   `-snmatmul` was today's default),
   `-unbatchedD` with the D update's real and fake discriminator calls apart,
-  `-pairedD` with each pair of discriminators as one computation
-  (`UGATITTask.pair_discriminator_calls`),
   `-linunfused` with `normalization.fused_layer_instance_norm(False)` (LIN and AdaLIN
   as the composition of two `normalize` and `affine_mix`, before their one-pass form),
   `-unbatchedG` with each generator's translation and identity calls apart,
@@ -94,8 +92,7 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
 # discriminator's real and fake calls of the D update as two calls (`unbatchedD`,
 # `UGATITTask.batch_discriminator_calls` off), LIN and AdaLIN composed as before their
 # one-pass `layer_instance_norm` (`linunfused`), each generator's translation and
-# identity calls apart (`unbatchedG`, `UGATITTask.batch_translations` off), each pair of
-# discriminators as one computation (`pairedD`, `UGATITTask.pair_discriminator_calls`),
+# identity calls apart (`unbatchedG`, `UGATITTask.batch_translations` off),
 # grappler off (`nograppler`), convs as windows matmuls on the GPU (`matmulconvs`).
 TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "f64internals": {"float32_statistics": False},
@@ -103,12 +100,10 @@ TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "unbatchedD": {"batch_discriminator_calls": False},
                   "linunfused": {"fused_layer_instance_norm": False},
                   "unbatchedG": {"batch_translations": False},
-                  "pairedD": {"pair_discriminator_calls": True},
                   "nograppler": {"grappler": False},
                   "matmulconvs": {"convs_as_matmul": ("GPU",)}}
 # The trace variants' keys that are `UGATITTask` class switches (set on the task).
-TASK_SWITCHES = ("batch_discriminator_calls", "batch_translations",
-                 "pair_discriminator_calls")
+TASK_SWITCHES = ("batch_discriminator_calls", "batch_translations")
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
                 "tf-light-xla-bf16-b1", "check", "tf-light-xla-f32-b4", "pt-light-b4",

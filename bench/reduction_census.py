@@ -5,7 +5,6 @@
     python bench/reduction_census.py --full       # depend on ch or size)
     python bench/reduction_census.py --composed_lin   # LIN/AdaLIN as before issue 17's
                                                       # one-pass `layer_instance_norm`
-    python bench/reduction_census.py --paired_discriminators  # pair_discriminator_calls
     python bench/reduction_census.py --hlo        # also count the XLA step's HLO ops
     python bench/reduction_census.py --hlo --convs_as_matmul  # windows_matmul's switch
 
@@ -72,9 +71,6 @@ def main():
     parser.add_argument("--composed_lin", action="store_true",
                         help="LIN and AdaLIN as the composition of two `normalize` and "
                              "`affine_mix` (normalization.fused_layer_instance_norm(False))")
-    parser.add_argument("--paired_discriminators", action="store_true",
-                        help="each pair of discriminators as one computation "
-                             "(UGATITTask.pair_discriminator_calls)")
     parser.add_argument("--convs_as_matmul", action="store_true",
                         help="every conv that can run as a windows matmul "
                              "(windows_matmul.convs_as_matmul, here on the CPU)")
@@ -93,7 +89,6 @@ def main():
     config = make_config(not args.full, 4, 128)
     trainer = Trainer(config, tempfile.mkdtemp(), tf.distribute.OneDeviceStrategy("/cpu:0"),
                       float32_statistics=not args.float64_statistics)
-    trainer.task.pair_discriminator_calls = args.paired_discriminators
     batch = tf.zeros((1, 128, 128, 3))
     matmul_devices = ("CPU",) if args.convs_as_matmul else ()
     with fused_layer_instance_norm(not args.composed_lin), convs_as_matmul(*matmul_devices):

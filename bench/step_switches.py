@@ -9,8 +9,7 @@ Settings: `both` (the defaults), `none` (neither of the next two), `batchedD` (o
 D update's real and fake calls batched, `UGATITTask.batch_discriminator_calls`),
 `onepassLIN` (only the one-pass LIN/AdaLIN, `normalization.fused_layer_instance_norm`)
 `unbatchedG` (the defaults but each generator's translation and identity calls
-apart, `UGATITTask.batch_translations` off), `pairedD` (the defaults plus each pair
-of discriminators as one computation, `UGATITTask.pair_discriminator_calls`) and
+apart, `UGATITTask.batch_translations` off) and
 `matmulconvs` (the defaults with every conv that can run as a windows matmul on this
 machine's device type, `windows_matmul.convs_as_matmul`). Each row is the
 median of `--calls` timed loop calls of `--steps` iterations of the real Trainer step
@@ -29,14 +28,13 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 # setting -> (batch_discriminator_calls, fused_layer_instance_norm, batch_translations,
-#             pair_discriminator_calls, convs_as_matmul)
-SETTINGS = {"both": (True, True, True, False, False),
-            "none": (False, False, True, False, False),
-            "batchedD": (True, False, True, False, False),
-            "onepassLIN": (False, True, True, False, False),
-            "unbatchedG": (True, True, False, False, False),
-            "pairedD": (True, True, True, True, False),
-            "matmulconvs": (True, True, True, False, True)}
+#             convs_as_matmul)
+SETTINGS = {"both": (True, True, True, False),
+            "none": (False, False, True, False),
+            "batchedD": (True, False, True, False),
+            "onepassLIN": (False, True, True, False),
+            "unbatchedG": (True, True, False, False),
+            "matmulconvs": (True, True, True, True)}
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("settings", list(SETTINGS), f"Of {list(SETTINGS)}, run in this order.")
@@ -60,14 +58,13 @@ def time_setting(name):
 
     from ugatit_tf.layers import normalization, windows_matmul
 
-    batched, one_pass, translations, paired, as_matmul = SETTINGS[name]
+    batched, one_pass, translations, as_matmul = SETTINGS[name]
     matmul_devices = ("GPU" if runtime.has_gpu() else "CPU",) if as_matmul else ()
     with tempfile.TemporaryDirectory() as workdir:
         trainer, iterator, _ = trainer_on_constant_batch(
             None, workdir, FLAGS.steps, model=(FLAGS.light, FLAGS.ch, FLAGS.size))
         trainer.task.batch_discriminator_calls = batched
         trainer.task.batch_translations = translations
-        trainer.task.pair_discriminator_calls = paired
         with (normalization.fused_layer_instance_norm(one_pass),  # read while tracing
               windows_matmul.convs_as_matmul(*matmul_devices)):
             trainer.prepare(iterator)

@@ -4,7 +4,7 @@ reference objectives run as PT's loop runs them."""
 import numpy as np
 import pytest
 import tensorflow as tf
-from golden import Golden, golden_files, train_two_iterations
+from golden import Golden, golden_files
 from test_trainer import tiny_config
 
 from ugatit_tf import losses
@@ -175,39 +175,3 @@ def test_batched_discriminator_calls_are_the_same_function(path):
     assert len(grads) == len(grads_b) and len(states) == len(states_b) > 0
     for a, b in zip(grads_b + states_b, grads + states, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * np.max(np.abs(b)))
-
-
-# Slow: 32 s (light file) and 70 s (full); the switch is off by default, and the default
-# run checks the paired call itself (tests/models/test_paired_discriminator.py).
-@pytest.mark.slow
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_paired_discriminator_step_is_the_same_step(path, tmp_path, monkeypatch):
-    """Float64, the real two-iteration trainer step from the file's weights with
-    `pair_discriminator_calls` on and off: the same losses, weight changes and u, v
-    states. Only summation orders differ (float64 rounding ~1e-15 relative); Adam divides
-    by sqrt(v) ~ |g|, which amplifies the gradients' rounding in the weight changes of
-    near-zero gradients, hence 1e-9 of each change's largest magnitude (measured 1.9e-11;
-    the golden step allows 1e-7)."""
-    golden = Golden(path)
-    calls = []
-    paired_call = losses.ugatit.paired_discriminator_call
-    monkeypatch.setattr(losses.ugatit, "paired_discriminator_call",
-                        lambda *args, **kwargs: calls.append(1) or paired_call(*args, **kwargs))
-    runs = []
-    for paired in (False, True):
-        monkeypatch.setattr(UGATITTask, "pair_discriminator_calls", paired)
-        trainer, totals = train_two_iterations(golden, "float64", tmp_path / str(paired))
-        assert bool(calls) == paired  # the switch is what takes the paired path
-        runs.append((totals, [v.numpy() for _, n in trainer.nets.items() for v in n.variables]))
-    (totals, weights), (totals_p, weights_p) = runs
-    np.testing.assert_allclose(totals_p, totals, rtol=1e-12)
-    before = [v.numpy() for _, n in golden.build_networks(dtype="float64").items()
-              for v in n.variables]
-    assert len(weights) == len(weights_p) == len(before)
-    worst = 0.0
-    for w, w_p, b in zip(weights, weights_p, before, strict=True):
-        change = np.max(np.abs(w - b))
-        if change > 0:
-            worst = max(worst, float(np.max(np.abs(w_p - w))) / change)
-    print(f"worst scaled change difference {worst:.2e}")
-    assert worst <= 1e-9

@@ -4,11 +4,7 @@ import keras
 from keras import ops
 
 from ugatit_tf.layers.activations import leaky_relu
-from ugatit_tf.layers.spectral_norm import (
-    SpectralNormDense,
-    pytorch_uniform,
-    stacked_spectral_norm_matmul,
-)
+from ugatit_tf.layers.spectral_norm import SpectralNormDense, pytorch_uniform
 
 
 @keras.saving.register_keras_serializable(package="ugatit_tf")
@@ -83,7 +79,8 @@ class CAMAttention(keras.layers.Layer):
         cam_logit = ops.concatenate([gap_logit, gmp_logit], axis=-1)
 
         x = ops.matmul(x, ops.cast(self.mixing_kernel(), self.compute_dtype))
-        x = self._activate(x + ops.cast(self.conv1x1_bias, self.compute_dtype))
+        x = x + ops.cast(self.conv1x1_bias, self.compute_dtype)
+        x = leaky_relu(x, self.negative_slope) if self.negative_slope else ops.relu(x)
         return x, cam_logit, ops.sum(x, axis=-1, keepdims=True)
 
     def mixing_kernel(self):
@@ -98,9 +95,6 @@ class CAMAttention(keras.layers.Layer):
                              (2, channels, 1))
         return ops.sum(kernel * ops.cast(scales, kernel.dtype), axis=0)
 
-    def _activate(self, x):
-        return leaky_relu(x, self.negative_slope) if self.negative_slope else ops.relu(x)
-
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
         return input_shape, (n, 2), (n, h, w, 1)
@@ -112,34 +106,3 @@ class CAMAttention(keras.layers.Layer):
             "negative_slope": self.negative_slope,
         }
 
-
-def stacked_cam_attention(cams, inputs, training=False, batch_groups=1):
-    """Several equal spectral-norm `CAMAttention` layers on their inputs concatenated on
-    the channel axis (`[N, H, W, G * C]`, block g for layer g) as one computation: the
-    classifiers through `stacked_spectral_norm_matmul`, the mixing as one grouped 1x1
-    convolution with the `mixing_kernel`s concatenated on the output axis.
-
-    Returns:
-        `(features [N, H, W, G * C], cam_logits [G, N, 2], heatmaps [N, H, W, G])`:
-        block, row or channel g is layer g's.
-    """
-    first = cams[0]
-    if not all(cam.spectral_norm for cam in cams):
-        raise ValueError("stacked_cam_attention needs spectral_norm=True layers.")
-    groups = len(cams)
-    x = ops.cast(inputs, first.compute_dtype)
-    channels = x.shape[-1] // groups
-
-    def logits(pooled, name):  # [N, G * C] -> [G, N, 1]
-        pooled = ops.transpose(ops.reshape(pooled, (-1, groups, channels)), (1, 0, 2))
-        return stacked_spectral_norm_matmul([getattr(cam, name) for cam in cams], pooled,
-                                            training, batch_groups)
-
-    cam_logits = ops.concatenate([logits(ops.mean(x, axis=(1, 2)), "gap_fc"),
-                                  logits(ops.max(x, axis=(1, 2)), "gmp_fc")], axis=-1)
-    mixing = ops.concatenate([cam.mixing_kernel() for cam in cams], axis=-1)
-    biases = ops.concatenate([ops.cast(cam.conv1x1_bias, x.dtype) for cam in cams])
-    x = ops.conv(x, ops.cast(mixing, x.dtype)[None, None], padding="valid")
-    x = first._activate(x + biases)
-    heatmaps = ops.sum(ops.reshape(x, (*x.shape[:3], groups, channels)), axis=-1)
-    return x, cam_logits, heatmaps

@@ -13,7 +13,6 @@ import dataclasses
 from keras import ops
 
 from ugatit_tf.losses.functions import bce_with_logits, l1, mse
-from ugatit_tf.models.ugatit.paired import paired_discriminator_call
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,8 +77,7 @@ def discriminator_objective(nets, real_a, real_b, weights=LossWeights(), trainin
 
 
 def discriminator_objective_on_fakes(nets, real_a, real_b, fake_a, fake_b,
-                                     weights=LossWeights(), training=True, batched=False,
-                                     paired=False):
+                                     weights=LossWeights(), training=True, batched=False):
     """`discriminator_objective` with the fakes given (`gen_b2a(real_b)` and
     `gen_a2b(real_a)`); they are held constant.
 
@@ -87,8 +85,6 @@ def discriminator_objective_on_fakes(nets, real_a, real_b, fake_a, fake_b,
     on both (`batch_groups=2`: each half keeps its own power-iteration round and sigma,
     so it is the same function as PT's two calls); four calls instead of eight, and the
     convolutions' summation order changes by float rounding (tests/test_losses_fused.py).
-    `paired` runs the two discriminators of each pair (disGA and disGB, disLA and disLB)
-    as one computation (`paired_discriminator_call`): the same function, up to rounding.
     """
     fake = {"A": ops.stop_gradient(fake_a), "B": ops.stop_gradient(fake_b)}
     real = {"A": real_a, "B": real_b}
@@ -96,13 +92,12 @@ def discriminator_objective_on_fakes(nets, real_a, real_b, fake_a, fake_b,
         n = ops.shape(real_a)[0]
         images = {d: ops.concatenate([real[d], ops.cast(fake[d], real[d].dtype)], axis=0)
                   for d in "AB"}
-        outputs = _discriminator_outputs(nets, images, paired, training=training,
-                                         batch_groups=2)
+        outputs = _discriminator_outputs(nets, images, training=training, batch_groups=2)
         split = {s: (_split(logits, n), _split(cams, n))
                  for s, (logits, cams, _) in outputs.items()}
     else:
-        real_outputs = _discriminator_outputs(nets, real, paired, training=training)
-        fake_outputs = _discriminator_outputs(nets, fake, paired, training=training)
+        real_outputs = _discriminator_outputs(nets, real, training=training)
+        fake_outputs = _discriminator_outputs(nets, fake, training=training)
         split = {s: ((real_outputs[s][0], fake_outputs[s][0]),
                      (real_outputs[s][1], fake_outputs[s][1])) for s in real_outputs}
     terms = {}
@@ -115,18 +110,9 @@ def discriminator_objective_on_fakes(nets, real_a, real_b, fake_a, fake_b,
     return total, terms
 
 
-def _discriminator_outputs(nets, images, paired, **kwargs):
-    """`{suffix: disc(images[domain], **kwargs)}` for the four discriminators; with
-    `paired`, each pair of one kind (global, local) as one `paired_discriminator_call`.
-    Each network's calls come in the same order either way."""
-    if not paired:
-        return {s: disc(images[domain], **kwargs) for s, disc, domain in _discriminators(nets)}
-    discs = {s: disc for s, disc, _ in _discriminators(nets)}
-    outputs = {}
-    for kind in "GL":
-        outputs[f"{kind}A"], outputs[f"{kind}B"] = paired_discriminator_call(
-            discs[f"{kind}A"], discs[f"{kind}B"], images["A"], images["B"], **kwargs)
-    return outputs
+def _discriminator_outputs(nets, images, **kwargs):
+    """`{suffix: disc(images[domain], **kwargs)}` for the four discriminators."""
+    return {s: disc(images[domain], **kwargs) for s, disc, domain in _discriminators(nets)}
 
 
 def generator_objective(nets, real_a, real_b, weights=LossWeights(), training=True):
@@ -201,14 +187,13 @@ def _split(batch, n):
 
 
 def generator_objective_on_translations(nets, real_a, real_b, translations,
-                                        weights=LossWeights(), training=True, paired=False):
+                                        weights=LossWeights(), training=True):
     """`generator_objective` with the generator calls already made
     (`generator_translations`): the discriminator calls on the fakes and the terms.
 
     A training step can translate once, use the fakes for the discriminator update,
     and then call this (under the same tape) with the updated discriminators: the
     same losses and gradients as PT's loop, with two generator forward passes fewer.
-    `paired` makes the discriminator calls as `discriminator_objective_on_fakes`'s.
     """
     fake_a2b, cam_a2b = translations["a2b"]
     fake_b2a, cam_b2a = translations["b2a"]
@@ -219,7 +204,7 @@ def generator_objective_on_translations(nets, real_a, real_b, translations,
 
     fake = {"A": fake_b2a, "B": fake_a2b}
     terms = {}
-    outputs = _discriminator_outputs(nets, fake, paired, training=training)
+    outputs = _discriminator_outputs(nets, fake, training=training)
     for suffix, disc, _ in _discriminators(nets):
         fake_logit, fake_cam, _ = outputs[suffix]
         terms[f"G_ad_loss_{suffix}"] = mse(fake_logit, 1.0)

@@ -93,9 +93,7 @@ class UGATITTask(TranslationTask):
         objectives in that order (tests/test_losses_fused.py). Each D runs three
         power-iteration rounds per iteration, as PT's three training-mode calls (real
         and fake in the D update, fake in the G update); with
-        `batch_discriminator_calls` the first two are one call on both batches. With
-        `pair_discriminator_calls` the two discriminators of each pair run as one
-        computation in both updates (`paired_discriminator_call`).
+        `batch_discriminator_calls` the first two are one call on both batches.
         """
         nets, weights = self.nets, self.loss_weights
         gen_optimizer, disc_optimizer = optimizers["generator"], optimizers["discriminator"]
@@ -111,14 +109,12 @@ class UGATITTask(TranslationTask):
                     d_total, d_terms = losses.discriminator_objective_on_fakes(
                         nets, real_a, real_b, translations["b2a"][0],
                         translations["a2b"][0], weights,
-                        batched=self.batch_discriminator_calls,
-                        paired=self.pair_discriminator_calls)
+                        batched=self.batch_discriminator_calls)
                     d_loss = disc_optimizer.scale_loss(d_total * loss_scale)
                 disc_optimizer.apply(disc_tape.gradient(d_loss, disc_variables),
                                      disc_variables)
             g_total, g_terms = losses.generator_objective_on_translations(
-                nets, real_a, real_b, translations, weights,
-                paired=self.pair_discriminator_calls)
+                nets, real_a, real_b, translations, weights)
             g_loss = gen_optimizer.scale_loss(g_total * loss_scale)
         if self.stack_mlp_gradients:
             grads = stacked_dense_gradients(gen_tape, g_loss, gen_variables,
@@ -139,12 +135,6 @@ class UGATITTask(TranslationTask):
     # to the official numbers by the golden step (tests/test_golden.py); set before the
     # step is traced (bench/gpu_bench.py's `unbatchedD` times it off).
     batch_discriminator_calls = True
-
-    # The two discriminators of each pair (disGA and disGB, disLA and disLB) as one
-    # computation in the D and G updates (`paired_discriminator_call`): the same
-    # function (tests/test_losses_fused.py) in a smaller XLA step (8% fewer instructions,
-    # bench/RESULTS.md), slower on CPUs; off until timed on a GPU (gpu_bench's `pairedD`).
-    pair_discriminator_calls = False
 
     @property
     def stack_mlp_gradients(self):
