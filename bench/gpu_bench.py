@@ -30,11 +30,14 @@ and its peak memory is its own:
   `-matmulconvs` with every conv that `windows_matmul.takes_matmul` as a matmul of its
   input windows on the GPU (`windows_matmul.convs_as_matmul("GPU")`: no cuDNN calls
   left to split XLA's command buffers but the generators' 7x7 heads),
+  `-matmulheads` with only the convs to one channel so, the discriminators' heads
+  (`convs_as_matmul("GPU", max_filters=1)`: cuDNN's `*_wo_smem` kernels in the profile),
   `-nograppler` with TF's graph optimiser (grappler) off for the process (XLA then
   converts the step as traced; on the CPU that took 7 s off a warm start:
   bench/startup_bench.py, bench/RESULTS.md).
-- `check`: the float32 step's losses on the GPU (XLA, with and without TF32) against
-  the CPU step's (train.py's CPU default), from the same weights and batch.
+- `check`: the float32 step's losses on the GPU (XLA, with and without TF32, and with
+  TF32 under both windows-matmul switches) against the CPU step's (train.py's CPU
+  default), from the same weights and batch.
 
 `--parallel_jobs` are TF jobs started all at once: they trace and compile side by
 side (a cold compile is mostly single-threaded compilation and autotuning, minutes
@@ -93,7 +96,8 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
 # `UGATITTask.batch_discriminator_calls` off), LIN and AdaLIN composed as before their
 # one-pass `layer_instance_norm` (`linunfused`), each generator's translation and
 # identity calls apart (`unbatchedG`, `UGATITTask.batch_translations` off),
-# grappler off (`nograppler`), convs as windows matmuls on the GPU (`matmulconvs`).
+# grappler off (`nograppler`), convs as windows matmuls on the GPU (`matmulconvs`; only
+# the discriminators' heads: `matmulheads`).
 TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "f64internals": {"float32_statistics": False},
                   "snconv": {"matmul_conv_devices": ("CPU",)},
@@ -101,7 +105,8 @@ TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "linunfused": {"fused_layer_instance_norm": False},
                   "unbatchedG": {"batch_translations": False},
                   "nograppler": {"grappler": False},
-                  "matmulconvs": {"convs_as_matmul": ("GPU",)}}
+                  "matmulconvs": {"convs_as_matmul": ("GPU",)},
+                  "matmulheads": {"convs_as_matmul": ("GPU",), "max_filters": 1}}
 # The trace variants' keys that are `UGATITTask` class switches (set on the task).
 TASK_SWITCHES = ("batch_discriminator_calls", "batch_translations")
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
@@ -193,7 +198,8 @@ def run_tf_job(spec):
             spectral_norm.matmul_conv_devices(*options["matmul_conv_devices"]))
     if "convs_as_matmul" in options:
         traced_with.enter_context(
-            windows_matmul.convs_as_matmul(*options["convs_as_matmul"]))
+            windows_matmul.convs_as_matmul(*options["convs_as_matmul"],
+                                           max_filters=options.get("max_filters")))
     if options.get("grappler") is False:
         tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     if "fused_layer_instance_norm" in options:
@@ -288,15 +294,17 @@ def run_check():
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
-    runs = {"cpu_graph": ("/cpu:0", False, True, ())}
+    # name -> (device, XLA, TF32, convs_as_matmul's device types and max_filters)
+    runs = {"cpu_graph": ("/cpu:0", False, True, ((), None))}
     if on_gpu:
-        runs.update(gpu_xla_tf32=("/gpu:0", True, True, ()),
-                    gpu_xla_fp32=("/gpu:0", True, False, ()),
-                    gpu_xla_tf32_matmulconvs=("/gpu:0", True, True, ("GPU",)))
+        runs.update(gpu_xla_tf32=("/gpu:0", True, True, ((), None)),
+                    gpu_xla_fp32=("/gpu:0", True, False, ((), None)),
+                    gpu_xla_tf32_matmulconvs=("/gpu:0", True, True, (("GPU",), None)),
+                    gpu_xla_tf32_matmulheads=("/gpu:0", True, True, (("GPU",), 1)))
     losses = {}
     with tempfile.TemporaryDirectory() as workdir:
         weights = os.path.join(workdir, "initial")
-        for i, (name, (device, xla, tf32, matmul_devices)) in enumerate(runs.items()):
+        for i, (name, (device, xla, tf32, as_matmul)) in enumerate(runs.items()):
             tf.config.experimental.enable_tensor_float_32_execution(tf32)
             trainer, iterator, _ = trainer_on_constant_batch(
                 None, os.path.join(workdir, name), 1, jit_compile=xla, device=device,
@@ -307,7 +315,8 @@ def run_check():
                 trainer.checkpoint.read(weights).assert_existing_objects_matched()
             steps = []
             for _ in range(CHECK_STEPS):
-                with windows_matmul.convs_as_matmul(*matmul_devices):  # read when traced
+                devices, max_filters = as_matmul  # read when the loop is traced
+                with windows_matmul.convs_as_matmul(*devices, max_filters=max_filters):
                     metrics, _ = trainer._loop(iterator, tf.constant(1))
                 steps.append({k: float(v) for k, v in metrics.items()})
             losses[name] = steps

@@ -7,6 +7,7 @@
                                                       # one-pass `layer_instance_norm`
     python bench/reduction_census.py --hlo        # also count the XLA step's HLO ops
     python bench/reduction_census.py --hlo --convs_as_matmul  # windows_matmul's switch
+    python bench/reduction_census.py --hlo --convs_as_matmul --max_filters=1  # D heads only
 
 On a GPU each reduction is at least one kernel launch: the H200 profile of the light
 step had ~1,300 reduction kernels per iteration (bench/RESULTS.md, third lease), about
@@ -74,6 +75,9 @@ def main():
     parser.add_argument("--convs_as_matmul", action="store_true",
                         help="every conv that can run as a windows matmul "
                              "(windows_matmul.convs_as_matmul, here on the CPU)")
+    parser.add_argument("--max_filters", type=int, default=None,
+                        help="with --convs_as_matmul: only convs to at most this many "
+                             "channels (1: the discriminators' heads)")
     parser.add_argument("--hlo", action="store_true",
                         help="also count all ops of the traced graph and the instructions "
                              "of the step's optimized XLA HLO (a rough kernel-count proxy)")
@@ -91,7 +95,8 @@ def main():
                       float32_statistics=not args.float64_statistics)
     batch = tf.zeros((1, 128, 128, 3))
     matmul_devices = ("CPU",) if args.convs_as_matmul else ()
-    with fused_layer_instance_norm(not args.composed_lin), convs_as_matmul(*matmul_devices):
+    with (fused_layer_instance_norm(not args.composed_lin),
+          convs_as_matmul(*matmul_devices, max_filters=args.max_filters)):
         graph = tf.function(trainer._replica_losses).get_concrete_function(batch, batch).graph
         if args.hlo:
             print(f"{len(all_ops(graph))} ops in the traced graph (its functions included)")

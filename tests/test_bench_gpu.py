@@ -37,7 +37,7 @@ def test_trace_variants_set_only_switches_the_job_applies():
     from ugatit_tf.tasks.ugatit import UGATITTask
 
     applied_elsewhere = {"float32_statistics", "matmul_conv_devices", "convs_as_matmul",
-                         "fused_layer_instance_norm", "grappler"}
+                         "max_filters", "fused_layer_instance_norm", "grappler"}
     for name, options in gpu_bench.TRACE_VARIANTS.items():
         for key in options:
             assert key in applied_elsewhere or key in gpu_bench.TASK_SWITCHES, (name, key)

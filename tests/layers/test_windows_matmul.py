@@ -31,9 +31,9 @@ def test_matmul_equals_the_convolution_with_gradients(kernel_size, strides, shap
     inputs = RNG.standard_normal(shape)
     kernel = RNG.standard_normal((kernel_size, kernel_size, shape[-1], 3))
     expected = conv_and_gradients(inputs, kernel, strides)
-    assert not windows_matmul.takes_matmul(tf.constant(inputs), kernel_size, strides)
+    assert not windows_matmul.takes_matmul(tf.constant(inputs), kernel_size, strides, 3)
     with windows_matmul.convs_as_matmul("CPU"):
-        assert windows_matmul.takes_matmul(tf.constant(inputs), kernel_size, strides)
+        assert windows_matmul.takes_matmul(tf.constant(inputs), kernel_size, strides, 3)
         actual = conv_and_gradients(inputs, kernel, strides)
     for name, a, e in zip(("output", "input gradient", "kernel gradient"), actual, expected):
         assert a.shape == e.shape, name
@@ -43,12 +43,22 @@ def test_matmul_equals_the_convolution_with_gradients(kernel_size, strides, shap
 def test_switch_covers_only_its_device_types_and_sizes(monkeypatch):
     x = tf.zeros((1, 8, 8, 2))
     with windows_matmul.convs_as_matmul("GPU"):  # this machine's tensors are on the CPU
-        assert not windows_matmul.takes_matmul(x, 3, 1)
+        assert not windows_matmul.takes_matmul(x, 3, 1, 8)
     with windows_matmul.convs_as_matmul("CPU", "GPU"):
-        assert windows_matmul.takes_matmul(x, 3, 1)  # 36 rows x 18 columns
+        assert windows_matmul.takes_matmul(x, 3, 1, 8)  # 36 rows x 18 columns
         monkeypatch.setattr(windows_matmul, "MAX_WINDOW_ENTRIES_PER_IMAGE", 36 * 18 - 1)
-        assert not windows_matmul.takes_matmul(x, 3, 1)
-        assert not windows_matmul.takes_matmul(keras.KerasTensor((1, None, 8, 2)), 3, 1)
+        assert not windows_matmul.takes_matmul(x, 3, 1, 8)
+        assert not windows_matmul.takes_matmul(keras.KerasTensor((1, None, 8, 2)), 3, 1, 8)
+
+
+def test_max_filters_takes_only_convs_to_that_many_channels():
+    x = tf.zeros((1, 8, 8, 8))
+    with windows_matmul.convs_as_matmul("CPU", max_filters=1):
+        assert windows_matmul.takes_matmul(x, 3, 1, 1)  # a logit map out
+        assert not windows_matmul.takes_matmul(x, 3, 1, 2)
+        assert not windows_matmul.takes_matmul(tf.zeros((1, 8, 8, 3)), 3, 1, 64)
+    with windows_matmul.convs_as_matmul("GPU", max_filters=1):  # tensors on the CPU
+        assert not windows_matmul.takes_matmul(x, 3, 1, 1)
 
 
 def test_windows_conv2d_shared_checks():
@@ -95,13 +105,14 @@ def _training_call(generator, discriminator, images):
     return values, tape.gradient(loss, weights)
 
 
-def test_generator_and_discriminator_are_the_same_function():
+@pytest.mark.parametrize("max_filters", [None, 1])
+def test_generator_and_discriminator_are_the_same_function(max_filters):
     generator, discriminator, images = _networks()
     states = [w.numpy() for w in discriminator.non_trainable_weights]  # sn_u, sn_v
     expected = _training_call(generator, discriminator, images)
     for w, value in zip(discriminator.non_trainable_weights, states):
         w.assign(value)
-    with windows_matmul.convs_as_matmul("CPU"):
+    with windows_matmul.convs_as_matmul("CPU", max_filters=max_filters):
         actual = _training_call(generator, discriminator, images)
     for kind, a_list, e_list in zip(("output", "gradient"), actual, expected):
         for i, (a, e) in enumerate(zip(a_list, e_list)):
@@ -119,3 +130,18 @@ def test_no_convolution_op_is_left_under_the_switch():
         traced = _ops(lambda x: _training_call(*networks[:2], x), networks[2])
     assert not CONV_OPS & traced, CONV_OPS & traced
     assert "MatMul" in traced or "BatchMatMulV2" in traced
+
+
+def test_max_filters_one_takes_only_the_discriminator_head():
+    """The discriminator's head (a conv to one channel) becomes a matmul; every other
+    conv stays one (the generator's head to 3 channels too)."""
+    generator, discriminator, images = _networks()
+
+    def conv_count(*devices, max_filters=None):
+        with windows_matmul.convs_as_matmul(*devices, max_filters=max_filters):
+            graph = tf.function(lambda x: (generator(x), discriminator(x))
+                                ).get_concrete_function(images).graph
+        return sum(op.type == "Conv2D" for op in graph.get_operations())
+
+    assert conv_count("CPU", max_filters=1) == conv_count() - 1 > 0
+    assert conv_count("CPU", max_filters=3) == conv_count() - 2  # and the generator's head

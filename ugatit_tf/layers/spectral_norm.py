@@ -313,7 +313,7 @@ def _conv_over_sigma(inputs, kernel, states, strides, out_shape):
     """
     dtype = inputs.dtype
     batch, out_h, out_w, units = out_shape
-    as_matmul = takes_matmul(inputs, kernel.shape[0], strides) or (
+    as_matmul = takes_matmul(inputs, kernel.shape[0], strides, units) or (
         batch is not None and math.prod(kernel.shape) >= _MATMUL_MIN_KERNEL
         and batch * out_h * out_w * _MATMUL_CHANNELS_PER_ROW <= units
         and device_type(inputs) in _MATMUL_DEVICES.value)

@@ -8,6 +8,11 @@ the slices that make its windows are kernels a command buffer holds. Inside
 the spectral-norm convs run that way on GPUs; the default, no device type, keeps the
 convolutions. It is the same function (tests/layers/test_windows_matmul.py); whether it
 is faster is measured by bench/gpu_bench.py's `matmulconvs` variant.
+
+`convs_as_matmul("GPU", max_filters=1)` takes only the convs to one channel, the
+discriminators' heads (4x4 convs to a logit map), which the H200's profiles show in
+cuDNN's slowest kernels per call (`*_wo_smem`, 2.2 ms of each light iteration): four
+convs change, a small change to the traced step (gpu_bench's `matmulheads`).
 """
 
 import keras
@@ -21,12 +26,13 @@ from ugatit_tf.layers.switches import TraceSwitch
 # matrix per image for a 3-column product. Every other conv of U-GAT-IT at 256 px makes
 # at most ~9.6M entries per image.
 MAX_WINDOW_ENTRIES_PER_IMAGE = 2**25
-_DEVICES = TraceSwitch(())
+_SWITCH = TraceSwitch(((), None))  # (device types, max_filters)
 
 
-def convs_as_matmul(*device_types):
-    """Convs traced inside run as windows matmuls on these device types ("CPU", "GPU")."""
-    return _DEVICES.set(tuple(device_types))
+def convs_as_matmul(*device_types, max_filters=None):
+    """Convs traced inside run as windows matmuls on these device types ("CPU", "GPU");
+    with `max_filters`, only convs to at most that many output channels."""
+    return _SWITCH.set((tuple(device_types), max_filters))
 
 
 def device_type(tensor):
@@ -53,12 +59,16 @@ def patches(inputs, kernel_size, strides):
     return tf.reshape(tf.concat(windows, axis=-1), (-1, kernel_size**2 * inputs.shape[-1]))
 
 
-def takes_matmul(inputs, kernel_size, strides):
-    """Whether a valid `kernel_size` conv of `inputs` runs as a windows matmul here."""
+def takes_matmul(inputs, kernel_size, strides, filters):
+    """Whether a valid `kernel_size` conv of `inputs` to `filters` channels runs as a
+    windows matmul here."""
     _, height, width, channels = inputs.shape
-    if not _DEVICES.value or None in (height, width, channels):
+    devices, max_filters = _SWITCH.value
+    if not devices or None in (height, width, channels):
         return False  # off (the default): no device lookup while every conv is traced
-    if device_type(inputs) not in _DEVICES.value:
+    if max_filters is not None and filters > max_filters:
+        return False
+    if device_type(inputs) not in devices:
         return False
     rows = output_size(height, kernel_size, strides) * output_size(width, kernel_size, strides)
     return rows * kernel_size**2 * channels <= MAX_WINDOW_ENTRIES_PER_IMAGE
@@ -68,7 +78,7 @@ def valid_conv(inputs, kernel, strides=1):
     """`conv2d(inputs, kernel)`, valid padding, square kernel and strides: the windows
     matmul where `takes_matmul` says so, else the convolution."""
     k, units = kernel.shape[0], kernel.shape[-1]
-    if not takes_matmul(inputs, k, strides):
+    if not takes_matmul(inputs, k, strides, units):
         return ops.conv(inputs, kernel, strides=strides, padding="valid")
     out = tf.matmul(patches(inputs, k, strides), tf.reshape(kernel, (-1, units)))
     height, width = (output_size(d, k, strides) for d in inputs.shape[1:3])
