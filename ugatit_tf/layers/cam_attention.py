@@ -105,4 +105,3 @@ class CAMAttention(keras.layers.Layer):
             "spectral_norm": self.spectral_norm,
             "negative_slope": self.negative_slope,
         }
-

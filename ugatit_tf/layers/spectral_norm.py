@@ -405,4 +405,3 @@ class SpectralNormDense(SpectralNormBase):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units}
-
