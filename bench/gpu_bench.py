@@ -304,7 +304,7 @@ def run_check():
     losses = {}
     with tempfile.TemporaryDirectory() as workdir:
         weights = os.path.join(workdir, "initial")
-        for i, (name, (device, xla, tf32, as_matmul)) in enumerate(runs.items()):
+        for i, (name, (device, xla, tf32, (devices, max_filters))) in enumerate(runs.items()):
             tf.config.experimental.enable_tensor_float_32_execution(tf32)
             trainer, iterator, _ = trainer_on_constant_batch(
                 None, os.path.join(workdir, name), 1, jit_compile=xla, device=device,
@@ -315,7 +315,7 @@ def run_check():
                 trainer.checkpoint.read(weights).assert_existing_objects_matched()
             steps = []
             for _ in range(CHECK_STEPS):
-                devices, max_filters = as_matmul  # read when the loop is traced
+                # read when the loop is traced
                 with windows_matmul.convs_as_matmul(*devices, max_filters=max_filters):
                     metrics, _ = trainer._loop(iterator, tf.constant(1))
                 steps.append({k: float(v) for k, v in metrics.items()})
