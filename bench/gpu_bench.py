@@ -37,7 +37,8 @@ and its peak memory is its own:
   bench/startup_bench.py, bench/RESULTS.md).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32, and with
   TF32 under both windows-matmul switches) against the CPU step's (train.py's CPU
-  default), from the same weights and batch.
+  default), from the same weights and batch; `--check_runs` picks some of the GPU runs
+  (a cold compile each: the eighth lease's two did not finish in 170 s).
 
 `--parallel_jobs` are TF jobs started all at once: they trace and compile side by
 side (a cold compile is mostly single-threaded compilation and autotuning, minutes
@@ -135,6 +136,8 @@ flags.DEFINE_list("pt_python", ["env", "-u", "PYTHONPATH", "python3"],
                   "Command that runs the official code's Python (with torch).")
 flags.DEFINE_string("pt_device", "cuda", "torch device of the official code.")
 flags.DEFINE_string("xla_flags", "", "Extra XLA_FLAGS for the TF jobs.")
+flags.DEFINE_list("check_runs", [], "The `check` job's GPU runs (`CHECK_GPU_RUNS`' names); "
+                  "empty: all of them. The CPU reference always runs.")
 flags.DEFINE_string("child", None, "Internal: run one TF job in this process.")
 flags.DEFINE_string("child_profile_dir", "", "Internal.")
 flags.DEFINE_string("child_barrier", "", "Internal: the parallel jobs' shared folder.")
@@ -275,11 +278,16 @@ def _wait_for_turn(folder, job, poll_s=0.2):
 
 CHECK_MODEL = (True, 16, 128)  # light ch 16, 128 px: a few seconds per step on the CPU
 CHECK_STEPS = 3
+# name -> (device, XLA, TF32, convs_as_matmul's device types and max_filters)
+CHECK_GPU_RUNS = {"gpu_xla_tf32": ("/gpu:0", True, True, ((), None)),
+                  "gpu_xla_fp32": ("/gpu:0", True, False, ((), None)),
+                  "gpu_xla_tf32_matmulconvs": ("/gpu:0", True, True, (("GPU",), None)),
+                  "gpu_xla_tf32_matmulheads": ("/gpu:0", True, True, (("GPU",), 1))}
 
 
 def run_check():
-    """Losses of CHECK_STEPS iterations on the CPU (graph step) and on the GPU (XLA step,
-    TF32 on, then off, then TF32 on with the `matmulconvs` variant's convs) from the same
+    """Losses of CHECK_STEPS iterations on the CPU (graph step) and on the GPU (the XLA
+    step of each `CHECK_GPU_RUNS` entry, or of those `--check_runs` names) from the same
     weights and batch; prints `RESULT {json}`."""
     if FLAGS.cache_dir:
         from ugatit_tf import runtime
@@ -294,13 +302,10 @@ def run_check():
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
-    # name -> (device, XLA, TF32, convs_as_matmul's device types and max_filters)
     runs = {"cpu_graph": ("/cpu:0", False, True, ((), None))}
     if on_gpu:
-        runs.update(gpu_xla_tf32=("/gpu:0", True, True, ((), None)),
-                    gpu_xla_fp32=("/gpu:0", True, False, ((), None)),
-                    gpu_xla_tf32_matmulconvs=("/gpu:0", True, True, (("GPU",), None)),
-                    gpu_xla_tf32_matmulheads=("/gpu:0", True, True, (("GPU",), 1)))
+        runs.update((k, v) for k, v in CHECK_GPU_RUNS.items()
+                    if not FLAGS.check_runs or k in FLAGS.check_runs)
     losses = {}
     with tempfile.TemporaryDirectory() as workdir:
         weights = os.path.join(workdir, "initial")
@@ -563,6 +568,9 @@ def main(argv):
         run_tf_job(parse_job(FLAGS.child))
         return
     specs = [(job, parse_job(job)) for job in FLAGS.jobs]  # fails early on a typo
+    unknown = sorted(set(FLAGS.check_runs) - set(CHECK_GPU_RUNS))
+    if unknown:
+        raise app.UsageError(f"--check_runs: unknown {unknown}; known: {sorted(CHECK_GPU_RUNS)}")
     parallel = [(job, parse_job(job)) for job in FLAGS.parallel_jobs]
     if any(spec["side"] != "tf" for _, spec in parallel):
         raise app.UsageError("--parallel_jobs takes TF jobs only (tf-...).")
@@ -581,7 +589,8 @@ def main(argv):
             print(f"--- {job} ({left:.0f} s left)", flush=True)
             if spec["side"] == "check":
                 cmd = [sys.executable, os.path.abspath(__file__), "--child=check",
-                       f"--cache_dir={FLAGS.cache_dir}"]
+                       f"--cache_dir={FLAGS.cache_dir}",
+                       f"--check_runs={','.join(FLAGS.check_runs)}"]
                 start = time.perf_counter()
                 try:
                     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=left)

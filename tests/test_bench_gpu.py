@@ -152,3 +152,15 @@ def test_tf_jobs_stop_early_when_tensorflow_is_not_importable(monkeypatch):
     with pytest.raises(app.UsageError, match="keras not importable.*env.sh"):
         gpu_bench.check_tensorflow_importable(specs)
     gpu_bench.check_tensorflow_importable(specs[:1])  # the official code alone needs neither
+
+
+def test_unknown_check_runs_stop_before_any_job():
+    import subprocess
+
+    script = os.path.join(os.path.dirname(gpu_bench.__file__), "gpu_bench.py")
+    proc = subprocess.run([sys.executable, script, "--jobs=check",
+                           "--check_runs=gpu_xla_tf32,gpu_xla_tf33"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "unknown ['gpu_xla_tf33']" in proc.stderr + proc.stdout
+    assert "--- check" not in proc.stdout  # rejected before the job started
