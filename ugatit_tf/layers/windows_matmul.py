@@ -6,13 +6,15 @@ iteration split it into ~185 launches (bench/RESULTS.md, fifth lease). A matmul 
 the slices that make its windows are kernels a command buffer holds. Inside
 `convs_as_matmul("GPU")` the generators' convs (`WindowsConv2D`, `UpsampleConv2D`) and
 the spectral-norm convs run that way on GPUs; the default, no device type, keeps the
-convolutions. It is the same function (tests/layers/test_windows_matmul.py); whether it
-is faster is measured by bench/gpu_bench.py's `matmulconvs` variant.
+convolutions. It is the same function (tests/layers/test_windows_matmul.py), but not
+faster: on the H200 bench/gpu_bench.py's `matmulconvs` variant ran 0.9 ms slower per
+light iteration with twice the memory and a 40% longer cold compile (eighth lease).
 
 `convs_as_matmul("GPU", max_filters=1)` takes only the convs to one channel, the
 discriminators' heads (4x4 convs to a logit map), which the H200's profiles show in
 cuDNN's slowest kernels per call (`*_wo_smem`, 2.2 ms of each light iteration): four
-convs change, a small change to the traced step (gpu_bench's `matmulheads`).
+convs change, a small change to the traced step (gpu_bench's `matmulheads`: 1.1 ms
+off a 36.9 ms light iteration in the eighth lease).
 """
 
 import keras
