@@ -278,11 +278,11 @@ def _wait_for_turn(folder, job, poll_s=0.2):
 
 CHECK_MODEL = (True, 16, 128)  # light ch 16, 128 px: a few seconds per step on the CPU
 CHECK_STEPS = 3
-# name -> (device, XLA, TF32, convs_as_matmul's device types and max_filters)
-CHECK_GPU_RUNS = {"gpu_xla_tf32": ("/gpu:0", True, True, ((), None)),
-                  "gpu_xla_fp32": ("/gpu:0", True, False, ((), None)),
-                  "gpu_xla_tf32_matmulconvs": ("/gpu:0", True, True, (("GPU",), None)),
-                  "gpu_xla_tf32_matmulheads": ("/gpu:0", True, True, (("GPU",), 1))}
+# The GPU's XLA steps: name -> (TF32, the trace variant whose windows-matmul switch it
+# runs under, "" for none).
+CHECK_GPU_RUNS = {"gpu_xla_tf32": (True, ""), "gpu_xla_fp32": (False, ""),
+                  "gpu_xla_tf32_matmulconvs": (True, "matmulconvs"),
+                  "gpu_xla_tf32_matmulheads": (True, "matmulheads")}
 
 
 def run_check():
@@ -302,14 +302,16 @@ def run_check():
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
-    runs = {"cpu_graph": ("/cpu:0", False, True, ((), None))}
+    runs = {"cpu_graph": ("/cpu:0", False, True, "")}  # name -> (device, XLA, TF32, variant)
     if on_gpu:
-        runs.update((k, v) for k, v in CHECK_GPU_RUNS.items()
+        runs.update((k, ("/gpu:0", True, tf32, variant))
+                    for k, (tf32, variant) in CHECK_GPU_RUNS.items()
                     if not FLAGS.check_runs or k in FLAGS.check_runs)
     losses = {}
     with tempfile.TemporaryDirectory() as workdir:
         weights = os.path.join(workdir, "initial")
-        for i, (name, (device, xla, tf32, (devices, max_filters))) in enumerate(runs.items()):
+        for i, (name, (device, xla, tf32, variant)) in enumerate(runs.items()):
+            options = TRACE_VARIANTS[variant] if variant else {}
             tf.config.experimental.enable_tensor_float_32_execution(tf32)
             trainer, iterator, _ = trainer_on_constant_batch(
                 None, os.path.join(workdir, name), 1, jit_compile=xla, device=device,
@@ -321,7 +323,8 @@ def run_check():
             steps = []
             for _ in range(CHECK_STEPS):
                 # read when the loop is traced
-                with windows_matmul.convs_as_matmul(*devices, max_filters=max_filters):
+                with windows_matmul.convs_as_matmul(*options.get("convs_as_matmul", ()),
+                                                    max_filters=options.get("max_filters")):
                     metrics, _ = trainer._loop(iterator, tf.constant(1))
                 steps.append({k: float(v) for k, v in metrics.items()})
             losses[name] = steps

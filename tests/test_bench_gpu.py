@@ -164,3 +164,11 @@ def test_unknown_check_runs_stop_before_any_job():
     assert proc.returncode != 0
     assert "unknown ['gpu_xla_tf33']" in proc.stderr + proc.stdout
     assert "--- check" not in proc.stdout  # rejected before the job started
+
+
+def test_check_runs_use_the_timed_variants_switches():
+    """The loss check runs a variant under the switch its timed job uses, not a copy."""
+    for name, (tf32, variant) in gpu_bench.CHECK_GPU_RUNS.items():
+        assert isinstance(tf32, bool), name
+        if variant:
+            assert "convs_as_matmul" in gpu_bench.TRACE_VARIANTS[variant], name
