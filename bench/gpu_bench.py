@@ -38,7 +38,7 @@ and its peak memory is its own:
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32, and with
   TF32 under both windows-matmul switches) against the CPU step's (train.py's CPU
   default), from the same weights and batch; `--check_runs` picks some of the GPU runs
-  (a cold compile each: the eighth lease's two did not finish in 170 s).
+  (a cold compile each: two took 297 s in the ninth lease).
 
 `--parallel_jobs` are TF jobs started all at once: they trace and compile side by
 side (a cold compile is mostly single-threaded compilation and autotuning, minutes

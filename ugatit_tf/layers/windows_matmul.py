@@ -13,8 +13,10 @@ light iteration with twice the memory and a 40% longer cold compile (eighth leas
 `convs_as_matmul("GPU", max_filters=1)` takes only the convs to one channel, the
 discriminators' heads (4x4 convs to a logit map), which the H200's profiles show in
 cuDNN's slowest kernels per call (`*_wo_smem`, 2.2 ms of each light iteration): four
-convs change, a small change to the traced step (gpu_bench's `matmulheads`: 1.1 ms
-off a 36.9 ms light iteration in the eighth lease).
+convs change, a small change to the traced step. Its losses match the default's on the
+GPU (ninth lease's check), but the gain did not hold: 1.0-1.1 ms off a light iteration
+while other processes held the GPU's memory (eighth and ninth leases), none in the full
+model, and 35.8 against 35.7 ms when each ran alone from the cache; it stays off.
 """
 
 import keras
