@@ -8,6 +8,8 @@
     python bench/reduction_census.py --hlo        # also count the XLA step's HLO ops
     python bench/reduction_census.py --hlo --convs_as_matmul  # windows_matmul's switch
     python bench/reduction_census.py --hlo --convs_as_matmul --max_filters=1  # D heads only
+    python bench/reduction_census.py --hlo --mixed_precision=bfloat16  # and the element
+                                      # types of the traced HLO's convolutions and dots
 
 On a GPU each reduction is at least one kernel launch: the H200 profile of the light
 step had ~1,300 reduction kernels per iteration (bench/RESULTS.md, third lease), about
@@ -16,6 +18,7 @@ as many as this census counts ops, so XLA merges few of them.
 
 import argparse
 import collections
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -57,6 +60,13 @@ def hlo_instructions(computation):
     return sum(1 for line in body.splitlines()[1:] if " = " in line)
 
 
+def element_types(hlo, kinds):
+    """Counter of `(instruction kind, result element type)` over an HLO module's text."""
+    pattern = re.compile(r" = (\w+)\[[^\]]*\]\S* (" + "|".join(kinds) + r")\(")
+    return collections.Counter(m.groups()[::-1] for m in map(pattern.search, hlo.splitlines())
+                               if m)
+
+
 def over_feature_maps(op):
     """Whether a reduction reads a feature map (spatial dims 1 and 2 not both 1), not
     per-channel statistics or parameters: the reductions that cost a pass over memory."""
@@ -81,9 +91,15 @@ def main():
     parser.add_argument("--hlo", action="store_true",
                         help="also count all ops of the traced graph and the instructions "
                              "of the step's optimized XLA HLO (a rough kernel-count proxy)")
+    parser.add_argument("--mixed_precision", choices=("bfloat16",), default=None,
+                        help="train.py's --mixed_precision (Keras' mixed_bfloat16 policy)")
     args = parser.parse_args()
 
+    import keras
     import tensorflow as tf
+
+    if args.mixed_precision:
+        keras.mixed_precision.set_global_policy(f"mixed_{args.mixed_precision}")
     from train_rows import make_config
 
     from ugatit_tf.layers.normalization import fused_layer_instance_norm
@@ -100,12 +116,17 @@ def main():
         graph = tf.function(trainer._replica_losses).get_concrete_function(batch, batch).graph
         if args.hlo:
             print(f"{len(all_ops(graph))} ops in the traced graph (its functions included)")
-            hlo = tf.function(trainer._replica_losses, jit_compile=True
-                              ).experimental_get_compiler_ir(batch, batch)(stage="optimized_hlo")
+            compiler_ir = tf.function(trainer._replica_losses, jit_compile=True
+                                      ).experimental_get_compiler_ir(batch, batch)
+            hlo = compiler_ir(stage="optimized_hlo")
             entry = hlo[hlo.index("ENTRY"):]
             print(f"{hlo_instructions(entry)} instructions in the optimized HLO's entry "
                   f"computation ({entry.count(' fusion(')} fusions, "
                   f"{entry.count(' convolution(')} convolutions)")
+            # before optimisation: the CPU's own passes turn bfloat16 convs into float32
+            types = element_types(compiler_ir(stage="hlo"), ("convolution", "dot", "reduce"))
+            print("traced HLO, by element type: " + ", ".join(
+                f"{count} {kind} {dtype}" for (kind, dtype), count in sorted(types.items())))
     ops = reduction_ops(graph)
     counts = collections.Counter(owner(op.name) for op in ops)
     maps = collections.Counter(owner(op.name) for op in ops if over_feature_maps(op))
