@@ -11,11 +11,15 @@ the kernels of the generators' part of the step if XLA and cuDNN keep grouped co
 (and their gradients) as fast as two plain ones.
 
 This times that trade before the models are changed: a proxy of the light generator's
-21 convs at ch 64 and 256 px (stem 7x7, two stride-2 downs, 8 residual 3x3 at 64 px,
-two upsampled 3x3, head 7x7), each followed by instance norm and ReLU (CAM, AdaLIN's
-MLP and LIN are left out), forward and backward under XLA, as two networks and as one
-grouped network, at batch 2 (the translation and identity calls) and 1 (the cycle
-call). It prints the two outputs' largest difference too (the same function).
+22 convs at ch 64 and 256 px (stem 7x7, two stride-2 downs, the 16 3x3 convs of the
+encoder's and decoder's residual blocks at 64 px, two upsampled 3x3, head 7x7), each
+followed by instance norm and ReLU (CAM, AdaLIN's MLP and LIN are left out), forward
+and backward under XLA, as two networks and as one grouped network, at batch 2 (the
+translation and identity calls) and 1 (the cycle call). It prints the two outputs'
+largest difference too (the same function).
+
+On the H200 (bench/RESULTS.md, ninth lease) the grouped network ran 0.75x as fast with
+TF32 and 1.1x with TF32 off: not built into the models.
 """
 
 import json
