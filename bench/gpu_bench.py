@@ -176,6 +176,23 @@ def _gpu_memory_gib(tf, device):
     return tf.config.experimental.get_memory_info(device)["peak"] / 2**30
 
 
+def trace_switches(options):
+    """The layer switches of a `TRACE_VARIANTS` entry, as one context to trace the step
+    in (the Trainer's and the task's switches are set on them instead)."""
+    from ugatit_tf.layers import normalization, spectral_norm, windows_matmul
+
+    switches = contextlib.ExitStack()
+    if "matmul_conv_devices" in options:
+        switches.enter_context(spectral_norm.matmul_conv_devices(*options["matmul_conv_devices"]))
+    if "convs_as_matmul" in options:
+        switches.enter_context(windows_matmul.convs_as_matmul(
+            *options["convs_as_matmul"], max_filters=options.get("max_filters")))
+    if "fused_layer_instance_norm" in options:
+        switches.enter_context(
+            normalization.fused_layer_instance_norm(options["fused_layer_instance_norm"]))
+    return switches
+
+
 def run_tf_job(spec):
     """Times our step for one job in this process; prints `RESULT {json}`."""
     if spec["mode"] == "xla" and FLAGS.cache_dir:
@@ -187,7 +204,6 @@ def run_tf_job(spec):
     from train_rows import trainer_on_constant_batch
 
     from ugatit_tf import runtime
-    from ugatit_tf.layers import normalization, spectral_norm, windows_matmul
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
@@ -195,19 +211,9 @@ def run_tf_job(spec):
     keras.mixed_precision.set_global_policy(DTYPES[spec["dtype"]])
     light, ch, size = spec["model"] == "light", FLAGS.ch, FLAGS.size
     options = TRACE_VARIANTS.get(spec["trace_variant"], {})
-    traced_with = contextlib.ExitStack()
-    if "matmul_conv_devices" in options:
-        traced_with.enter_context(
-            spectral_norm.matmul_conv_devices(*options["matmul_conv_devices"]))
-    if "convs_as_matmul" in options:
-        traced_with.enter_context(
-            windows_matmul.convs_as_matmul(*options["convs_as_matmul"],
-                                           max_filters=options.get("max_filters")))
+    traced_with = trace_switches(options)
     if options.get("grappler") is False:
         tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
-    if "fused_layer_instance_norm" in options:
-        traced_with.enter_context(
-            normalization.fused_layer_instance_norm(options["fused_layer_instance_norm"]))
     with tempfile.TemporaryDirectory() as workdir:
         trainer, iterator, _ = trainer_on_constant_batch(
             None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,
@@ -278,8 +284,8 @@ def _wait_for_turn(folder, job, poll_s=0.2):
 
 CHECK_MODEL = (True, 16, 128)  # light ch 16, 128 px: a few seconds per step on the CPU
 CHECK_STEPS = 3
-# The GPU's XLA steps: name -> (TF32, the trace variant whose windows-matmul switch it
-# runs under, "" for none).
+# The GPU's XLA steps: name -> (TF32, the trace variant whose layer switches
+# (`trace_switches`) it runs under, "" for none).
 CHECK_GPU_RUNS = {"gpu_xla_tf32": (True, ""), "gpu_xla_fp32": (False, ""),
                   "gpu_xla_tf32_matmulconvs": (True, "matmulconvs"),
                   "gpu_xla_tf32_matmulheads": (True, "matmulheads")}
@@ -298,7 +304,6 @@ def run_check():
     from train_rows import trainer_on_constant_batch
 
     from ugatit_tf import runtime
-    from ugatit_tf.layers import windows_matmul
 
     runtime.configure_runtime()
     on_gpu = runtime.has_gpu()
@@ -311,7 +316,7 @@ def run_check():
     with tempfile.TemporaryDirectory() as workdir:
         weights = os.path.join(workdir, "initial")
         for i, (name, (device, xla, tf32, variant)) in enumerate(runs.items()):
-            options = TRACE_VARIANTS[variant] if variant else {}
+            options = TRACE_VARIANTS.get(variant, {})
             tf.config.experimental.enable_tensor_float_32_execution(tf32)
             trainer, iterator, _ = trainer_on_constant_batch(
                 None, os.path.join(workdir, name), 1, jit_compile=xla, device=device,
@@ -322,9 +327,7 @@ def run_check():
                 trainer.checkpoint.read(weights).assert_existing_objects_matched()
             steps = []
             for _ in range(CHECK_STEPS):
-                # read when the loop is traced
-                with windows_matmul.convs_as_matmul(*options.get("convs_as_matmul", ()),
-                                                    max_filters=options.get("max_filters")):
+                with trace_switches(options):  # read when the loop is traced
                     metrics, _ = trainer._loop(iterator, tf.constant(1))
                 steps.append({k: float(v) for k, v in metrics.items()})
             losses[name] = steps

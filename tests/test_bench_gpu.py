@@ -172,3 +172,15 @@ def test_check_runs_use_the_timed_variants_switches():
         assert isinstance(tf32, bool), name
         if variant:
             assert "convs_as_matmul" in gpu_bench.TRACE_VARIANTS[variant], name
+
+
+def test_trace_switches_enter_the_variants_layer_switches():
+    """The timed jobs and the loss check trace under one helper's switches."""
+    from ugatit_tf.layers import normalization, windows_matmul
+
+    default = windows_matmul._SWITCH.value
+    with gpu_bench.trace_switches(gpu_bench.TRACE_VARIANTS["matmulheads"]):
+        assert windows_matmul._SWITCH.value == (("GPU",), 1)
+    assert windows_matmul._SWITCH.value == default
+    with gpu_bench.trace_switches(gpu_bench.TRACE_VARIANTS["linunfused"]):
+        assert normalization._FUSED_LIN.value is False
