@@ -48,22 +48,21 @@ def layer_shapes(ch):
     return shapes
 
 
-def make_params(tf, ch, groups, seed):
-    """One kernel per layer; a grouped network's kernels hold each group's filters in
-    turn along the output axis (groups x out)."""
+def make_params(tf, ch, seed):
+    """One network's kernels, one per layer (He-normal)."""
     rng = tf.random.Generator.from_seed(seed)
-    return [tf.Variable(rng.normal((k, k, cin, groups * cout)) * (2.0 / (k * k * cin)) ** 0.5)
+    return [tf.Variable(rng.normal((k, k, cin, cout)) * (2.0 / (k * k * cin)) ** 0.5)
             for k, _, cin, cout, _ in layer_shapes(ch)]
 
 
 def network(tf, params, x, ch):
-    """The proxy; with `groups` networks stacked along channels, grouped convs."""
+    """The proxy; on two networks' inputs and kernels stacked along channels, grouped convs."""
     for kernel, (k, stride, _, _, upsample) in zip(params, layer_shapes(ch)):
         if upsample:
             x = tf.repeat(tf.repeat(x, 2, axis=1), 2, axis=2)
         pad = k // 2
         x = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
-        x = tf.nn.conv2d(x, kernel, stride, "VALID")  # grouped when in = groups x kernel's in
+        x = tf.nn.conv2d(x, kernel, stride, "VALID")  # grouped when x has 2x the kernel's in
         mean, var = tf.nn.moments(x, axes=[1, 2], keepdims=True)
         x = tf.nn.relu((x - mean) * tf.math.rsqrt(var + 1e-5))
     return x
@@ -72,7 +71,8 @@ def network(tf, params, x, ch):
 def make_steps(tf, ch, seed=1):
     """Two networks' variables and their grouped copy, and the forward-and-backward step
     of each form: `fn(x1, x2) -> (loss, gradients, both outputs along channels)`."""
-    one, two = make_params(tf, ch, 1, seed), make_params(tf, ch, 1, seed + 1)
+    one, two = make_params(tf, ch, seed), make_params(tf, ch, seed + 1)
+    # the grouped kernels: each group's filters in turn along the output axis
     paired = [tf.Variable(tf.concat([a, b], axis=-1)) for a, b in zip(one, two)]
 
     @tf.function(jit_compile=True)
