@@ -32,13 +32,17 @@ and its peak memory is its own:
   left to split XLA's command buffers but the generators' 7x7 heads),
   `-matmulheads` with only the convs to one channel so, the discriminators' heads
   (`convs_as_matmul("GPU", max_filters=1)`: cuDNN's `*_wo_smem` kernels in the profile),
+  `-matmulkernelgrad` with the full generator's stacked MLP kernel gradient as a matmul
+  (`Trainer.fuse_kernel_gradients` off), not the sum of outer products that XLA fuses
+  into the optimizer's update (`gradients.outer_product_kernel_gradients`),
   `-nograppler` with TF's graph optimiser (grappler) off for the process (XLA then
   converts the step as traced; on the CPU that took 7 s off a warm start:
   bench/startup_bench.py, bench/RESULTS.md).
 - `check`: the float32 step's losses on the GPU (XLA, with and without TF32, and with
-  TF32 under both windows-matmul switches) against the CPU step's (train.py's CPU
-  default), from the same weights and batch; `--check_runs` picks some of the GPU runs
-  (a cold compile each: two took 297 s in the ninth lease).
+  TF32 under both windows-matmul switches and `matmulkernelgrad`) against the CPU
+  step's (train.py's CPU default), from the same weights and batch; `--check_runs`
+  picks some of the GPU runs (a cold compile each: two took 297 s in the ninth lease),
+  `--check_model=full` checks the full model (its stacked MLP kernel gradient).
 
 `--parallel_jobs` are TF jobs started all at once: they trace and compile side by
 side (a cold compile is mostly single-threaded compilation and autotuning, minutes
@@ -98,7 +102,8 @@ VARIANTS = {"notriton": "--xla_gpu_enable_triton_gemm=false",
 # one-pass `layer_instance_norm` (`linunfused`), each generator's translation and
 # identity calls apart (`unbatchedG`, `UGATITTask.batch_translations` off),
 # grappler off (`nograppler`), convs as windows matmuls on the GPU (`matmulconvs`; only
-# the discriminators' heads: `matmulheads`).
+# the discriminators' heads: `matmulheads`), the full generator's MLP kernel gradient
+# as a matmul (`matmulkernelgrad`, `Trainer.fuse_kernel_gradients` off).
 TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "f64internals": {"float32_statistics": False},
                   "snconv": {"matmul_conv_devices": ("CPU",)},
@@ -107,9 +112,12 @@ TRACE_VARIANTS = {"f32internals": {"float32_statistics": True},
                   "unbatchedG": {"batch_translations": False},
                   "nograppler": {"grappler": False},
                   "matmulconvs": {"convs_as_matmul": ("GPU",)},
-                  "matmulheads": {"convs_as_matmul": ("GPU",), "max_filters": 1}}
-# The trace variants' keys that are `UGATITTask` class switches (set on the task).
+                  "matmulheads": {"convs_as_matmul": ("GPU",), "max_filters": 1},
+                  "matmulkernelgrad": {"fuse_kernel_gradients": False}}
+# The trace variants' keys that are `UGATITTask` class switches (set on the task) and
+# `Trainer` attributes (set on the trainer).
 TASK_SWITCHES = ("batch_discriminator_calls", "batch_translations")
+TRAINER_SWITCHES = ("fuse_kernel_gradients",)
 DEFAULT_JOBS = ["pt-light-b1", "tf-light-xla-f32-b1-profile", "tf-light-xla-f32-b1",
                 "tf-light-graph-f32-b1", "pt-full-b1", "tf-full-xla-f32-b1",
                 "tf-light-xla-bf16-b1", "check", "tf-light-xla-f32-b4", "pt-light-b4",
@@ -138,6 +146,8 @@ flags.DEFINE_string("pt_device", "cuda", "torch device of the official code.")
 flags.DEFINE_string("xla_flags", "", "Extra XLA_FLAGS for the TF jobs.")
 flags.DEFINE_list("check_runs", [], "The `check` job's GPU runs (`CHECK_GPU_RUNS`' names); "
                   "empty: all of them. The CPU reference always runs.")
+flags.DEFINE_enum("check_model", "light", ["light", "full"], "The `check` job's model "
+                  "(`CHECK_MODELS`).")
 flags.DEFINE_string("child", None, "Internal: run one TF job in this process.")
 flags.DEFINE_string("child_profile_dir", "", "Internal.")
 flags.DEFINE_string("child_barrier", "", "Internal: the parallel jobs' shared folder.")
@@ -193,6 +203,16 @@ def trace_switches(options):
     return switches
 
 
+def set_switches(trainer, options):
+    """Sets a `TRACE_VARIANTS` entry's task and trainer switches, before the trace."""
+    for switch in TASK_SWITCHES:
+        if switch in options:
+            setattr(trainer.task, switch, options[switch])
+    for switch in TRAINER_SWITCHES:
+        if switch in options:
+            setattr(trainer, switch, options[switch])
+
+
 def run_tf_job(spec):
     """Times our step for one job in this process; prints `RESULT {json}`."""
     if spec["mode"] == "xla" and FLAGS.cache_dir:
@@ -219,9 +239,7 @@ def run_tf_job(spec):
             None, workdir, FLAGS.steps, jit_compile=spec["mode"] == "xla", device=device,
             batch=spec["batch"], model=(light, ch, size),
             float32_statistics=options.get("float32_statistics"))
-        for switch in TASK_SWITCHES:
-            if switch in options:
-                setattr(trainer.task, switch, options[switch])
+        set_switches(trainer, options)
         loop = lambda n: trainer._loop(iterator, tf.constant(n))  # noqa: E731
         built = time.perf_counter()
         with traced_with:  # the loop is traced here; later calls reuse it
@@ -282,13 +300,15 @@ def _wait_for_turn(folder, job, poll_s=0.2):
     fcntl.flock(os.open(os.path.join(folder, "lock"), os.O_RDWR | os.O_CREAT), fcntl.LOCK_EX)
 
 
-CHECK_MODEL = (True, 16, 128)  # light ch 16, 128 px: a few seconds per step on the CPU
+# (light, ch, size) by --check_model: ch 16, 128 px is a few seconds per step on the CPU.
+CHECK_MODELS = {"light": (True, 16, 128), "full": (False, 16, 128)}
 CHECK_STEPS = 3
 # The GPU's XLA steps: name -> (TF32, the trace variant whose layer switches
 # (`trace_switches`) it runs under, "" for none).
 CHECK_GPU_RUNS = {"gpu_xla_tf32": (True, ""), "gpu_xla_fp32": (False, ""),
                   "gpu_xla_tf32_matmulconvs": (True, "matmulconvs"),
-                  "gpu_xla_tf32_matmulheads": (True, "matmulheads")}
+                  "gpu_xla_tf32_matmulheads": (True, "matmulheads"),
+                  "gpu_xla_tf32_matmulkernelgrad": (True, "matmulkernelgrad")}
 
 
 def run_check():
@@ -320,7 +340,8 @@ def run_check():
             tf.config.experimental.enable_tensor_float_32_execution(tf32)
             trainer, iterator, _ = trainer_on_constant_batch(
                 None, os.path.join(workdir, name), 1, jit_compile=xla, device=device,
-                model=CHECK_MODEL)
+                model=CHECK_MODELS[FLAGS.check_model])
+            set_switches(trainer, options)
             if i == 0:
                 trainer.checkpoint.write(weights)
             else:
@@ -336,7 +357,8 @@ def run_check():
         name: max(abs(s[k] - r[k]) / max(abs(r[k]), 1e-12)
                   for s, r in zip(steps, reference) for k in r)
         for name, steps in losses.items() if name != "cpu_graph"}
-    print("RESULT " + json.dumps({"model": CHECK_MODEL, "steps": CHECK_STEPS,
+    print("RESULT " + json.dumps({"model": CHECK_MODELS[FLAGS.check_model],
+                                  "steps": CHECK_STEPS,
                                   "losses": losses, "max_relative_difference": relative,
                                   "finite": bool(np.all([np.isfinite(list(s.values()))
                                                          for v in losses.values()

@@ -26,23 +26,33 @@ def test_job_names_parse():
     assert gpu_bench.parse_job("tf-light-linunfused")["trace_variant"] == "linunfused"
     assert gpu_bench.parse_job("tf-full-unbatchedG")["trace_variant"] == "unbatchedG"
     assert gpu_bench.parse_job("tf-light-nograppler")["trace_variant"] == "nograppler"
+    assert gpu_bench.parse_job("tf-full-matmulkernelgrad")["trace_variant"] == "matmulkernelgrad"
     for bad in ("tf-light-xla-f64", "jax-light", "tf-medium"):
         with pytest.raises(ValueError):
             gpu_bench.parse_job(bad)
 
 
-def test_trace_variants_set_only_switches_the_job_applies():
+def test_trace_variants_set_only_switches_the_job_applies(tmp_path):
     """Each trace variant's keys are switches `run_tf_job` applies: a task switch must be
-    a boolean class attribute of the task (a typo would set a new, unused attribute)."""
+    a boolean class attribute of the task, a trainer switch an attribute the Trainer
+    sets (a typo would set a new, unused attribute)."""
+    from train_rows import trainer_on_constant_batch
+
     from ugatit_tf.tasks.ugatit import UGATITTask
 
     applied_elsewhere = {"float32_statistics", "matmul_conv_devices", "convs_as_matmul",
                          "max_filters", "fused_layer_instance_norm", "grappler"}
     for name, options in gpu_bench.TRACE_VARIANTS.items():
         for key in options:
-            assert key in applied_elsewhere or key in gpu_bench.TASK_SWITCHES, (name, key)
+            assert key in applied_elsewhere or key in gpu_bench.TASK_SWITCHES + \
+                gpu_bench.TRAINER_SWITCHES, (name, key)
     for switch in gpu_bench.TASK_SWITCHES:
         assert isinstance(getattr(UGATITTask, switch, None), bool), switch
+    trainer, _, _ = trainer_on_constant_batch(None, str(tmp_path), 1, model=(True, 4, 96))
+    for switch in gpu_bench.TRAINER_SWITCHES:
+        assert isinstance(getattr(trainer, switch, None), bool), switch
+    gpu_bench.set_switches(trainer, gpu_bench.TRACE_VARIANTS["matmulkernelgrad"])
+    assert trainer.fuse_kernel_gradients is False
 
 
 def test_every_xla_flag_variant_parses():
@@ -171,7 +181,7 @@ def test_check_runs_use_the_timed_variants_switches():
     for name, (tf32, variant) in gpu_bench.CHECK_GPU_RUNS.items():
         assert isinstance(tf32, bool), name
         if variant:
-            assert "convs_as_matmul" in gpu_bench.TRACE_VARIANTS[variant], name
+            assert variant in gpu_bench.TRACE_VARIANTS, name
 
 
 def test_trace_switches_enter_the_variants_layer_switches():

@@ -19,6 +19,7 @@ from absl import logging
 
 from ugatit_tf import checkpoints, data, progress, runtime, stop_signals, tasks, visualization
 from ugatit_tf.app_errors import UserError
+from ugatit_tf.gradients import XLA_OUTER_PRODUCT_ROWS, outer_product_kernel_gradients
 from ugatit_tf.layers import precision
 from ugatit_tf.layers.precision import statistics_dtype
 
@@ -98,6 +99,10 @@ class Trainer:
         # which has no XLA kernel.
         self._step = (tf.function(self._replica_losses, jit_compile=True) if jit_compile
                       else self._replica_losses)
+        # Stacked kernel gradients as outer products that XLA fuses into the optimizer's
+        # update (`outer_product_kernel_gradients`); read when the step is
+        # traced (bench/gpu_bench.py's `matmulkernelgrad` turns it off).
+        self.fuse_kernel_gradients = jit_compile
         self._loop = tf.function(self._train_loop)
 
     def _checkpoint_manager(self):
@@ -111,7 +116,10 @@ class Trainer:
         the replica's share of the global batch (so that their sum is the mean)."""
         scale = 1.0 / self.strategy.num_replicas_in_sync
         internals = "float32" if self.float32_statistics else "float64"
-        with precision.float32_internals(internals):  # read while the step is traced
+        rows = XLA_OUTER_PRODUCT_ROWS if self.fuse_kernel_gradients else 0
+        # read while the step is traced
+        with precision.float32_internals(internals), \
+                outer_product_kernel_gradients(rows):
             metrics = self.task.train_step(real_a, real_b, self.optimizers,
                                            loss_scale=scale)
         self.step.assign_add(1)
